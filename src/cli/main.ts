@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { registerCommands } from './commands';
+
+/** Entry point of the `qrec` executable: every subcommand registers itself in ./commands. */
+async function main(argv: string[]): Promise<void> {
+  const program = new Command();
+  program
+    .name('qrec')
+    .description('qrec: self-hosted recommender backend with a Q-Former sequential model')
+    .showHelpAfterError();
+
+  registerCommands(program);
+
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`qrec: ${message}`);
+  process.exitCode = 1;
+});
