@@ -18,7 +18,8 @@ export const API_KEY_HEADER = 'x-api-key';
 
 /**
  * Checks `x-api-key` on every route except those marked {@link Public}. Routes marked
- * `@Admin()` need `ADMIN_API_KEY`. With no key configured the matching routes are open.
+ * `@Admin()` need `ADMIN_API_KEY` (or `API_KEY` when no admin key is set). With no key
+ * configured the matching routes are open.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -34,7 +35,10 @@ export class ApiKeyGuard implements CanActivate {
     }
 
     const isAdmin = this.reflector.getAllAndOverride<boolean>(IS_ADMIN_KEY, targets) === true;
-    const expected = isAdmin ? this.config.auth.adminApiKey : this.config.auth.apiKey;
+    // Admin routes fall back to API_KEY, so setting only API_KEY never leaves them open.
+    const expected = isAdmin
+      ? (this.config.auth.adminApiKey ?? this.config.auth.apiKey)
+      : this.config.auth.apiKey;
     if (expected === undefined) {
       return true;
     }
