@@ -1,0 +1,172 @@
+import { GraphNode } from '../graph';
+import { GradientRule } from '../gradient-rule';
+import { Dim, Shape, ShapeError, Tensor, formatShape, normalizeAxis } from '../tensor';
+import { graphOf, int64Vector, requireDType } from './common';
+import { cast, div, equal, exp, mul, sub } from './elementwise';
+import { expand, shapeOf, unsqueeze } from './shape';
+
+type ReduceOp = 'ReduceSum' | 'ReduceMean' | 'ReduceMax';
+
+function reduce(
+  opType: ReduceOp,
+  x: Tensor,
+  axes: readonly number[] | undefined,
+  keepDims: boolean,
+): Tensor {
+  requireDType(opType, x, ['float32', 'float64', 'int64']);
+  const normalized = normalizeAxes(opType, axes ?? x.shape.map((_dim, index) => index), x.rank);
+  const shape: Dim[] = [];
+  x.shape.forEach((dim, index) => {
+    if (!normalized.includes(index)) {
+      shape.push(dim);
+    } else if (keepDims) {
+      shape.push(1);
+    }
+  });
+  const graph = graphOf(x);
+  return graph.addNode(opType, [x, int64Vector(graph, normalized)], [{ dtype: x.dtype, shape }], {
+    keepdims: { type: 'int', value: keepDims ? 1 : 0 },
+  })[0];
+}
+
+/** Sums over `axes` (all axes when omitted). */
+export const reduceSum = (x: Tensor, axes?: readonly number[], keepDims = false): Tensor =>
+  reduce('ReduceSum', x, axes, keepDims);
+
+export const reduceMean = (x: Tensor, axes?: readonly number[], keepDims = false): Tensor =>
+  reduce('ReduceMean', x, axes, keepDims);
+
+export const reduceMax = (x: Tensor, axes?: readonly number[], keepDims = false): Tensor =>
+  reduce('ReduceMax', x, axes, keepDims);
+
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return normalizeOverAxis('Softmax', x, axis);
+}
+
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return normalizeOverAxis('LogSoftmax', x, axis);
+}
+
+function normalizeOverAxis(opType: string, x: Tensor, axis: number): Tensor {
+  requireDType(opType, x, ['float32', 'float64']);
+  const normalized = normalizeAxis(opType, axis, x.rank);
+  return graphOf(x).addNode(opType, [x], [{ dtype: x.dtype, shape: x.shape }], {
+    axis: { type: 'int', value: normalized },
+  })[0];
+}
+
+function normalizeAxes(op: string, axes: readonly number[], rank: number): number[] {
+  const normalized = axes.map((axis) => normalizeAxis(op, axis, rank));
+  if (new Set(normalized).size !== normalized.length) {
+    throw new ShapeError(`${op}: axes [${axes.join(', ')}] repeat an axis`);
+  }
+  return normalized.sort((a, b) => a - b);
+}
+
+/**
+ * Sums a broadcast gradient back to the operand's shape: the leading axes the operand lacks
+ * are summed away, and the axes where the operand has size 1 are summed with keepdims.
+ */
+export function sumToShape(gradient: Tensor, shape: Shape): Tensor {
+  if (gradient.rank < shape.length) {
+    throw new ShapeError(
+      `sumToShape: gradient ${formatShape(gradient.shape)} has lower rank than ${formatShape(shape)}`,
+    );
+  }
+  const leading = gradient.rank - shape.length;
+  let result = gradient;
+  if (leading > 0) {
+    result = reduceSum(result, [...Array(leading).keys()], false);
+  }
+  const stretched = shape
+    .map((dim, index) => (dim === 1 && result.shape[index] !== 1 ? index : -1))
+    .filter((index) => index >= 0);
+  if (stretched.length > 0) {
+    result = reduceSum(result, stretched, true);
+  }
+  return result;
+}
+
+interface ReduceInfo {
+  x: Tensor;
+  axes: number[];
+  keepDims: boolean;
+}
+
+function reduceInfo(node: GraphNode): ReduceInfo {
+  const [x, axesTensor] = node.inputs as Tensor[];
+  const producer = graphOf(x).producer(axesTensor);
+  const value = producer?.attributes.value;
+  if (value?.type !== 'tensor') {
+    throw new Error(`${node.opType}: axes must be a Constant to differentiate`);
+  }
+  const axes = Array.from(value.value.data as BigInt64Array, Number);
+  const keepDims = node.attributes.keepdims?.type === 'int' && node.attributes.keepdims.value === 1;
+  return { x, axes, keepDims };
+}
+
+/** Brings a reduced tensor back to rank of the input, with size 1 on the reduced axes. */
+function keepReducedAxes(tensor: Tensor, info: ReduceInfo): Tensor {
+  return info.keepDims ? tensor : unsqueeze(tensor, info.axes);
+}
+
+function reducedCount(info: ReduceInfo): number {
+  let count = 1;
+  for (const axis of info.axes) {
+    const dim = info.x.shape[axis];
+    if (typeof dim !== 'number') {
+      throw new ShapeError(`ReduceMean: gradient needs a static size on axis ${axis}, got ${dim}`);
+    }
+    count *= dim;
+  }
+  return count;
+}
+
+const reduceSumRule: GradientRule = (node, [dy]) => {
+  const info = reduceInfo(node);
+  return [expand(keepReducedAxes(dy!, info), shapeOf(info.x), info.x.shape), undefined];
+};
+
+const reduceMeanRule: GradientRule = (node, [dy]) => {
+  const info = reduceInfo(node);
+  const scaled = div(keepReducedAxes(dy!, info), reducedCount(info));
+  return [expand(scaled, shapeOf(info.x), info.x.shape), undefined];
+};
+
+/** Routes the gradient to the positions equal to the maximum, split evenly between ties. */
+const reduceMaxRule: GradientRule = (node, [dy]) => {
+  const info = reduceInfo(node);
+  const maximum = keepReducedAxes(node.outputs[0], info);
+  const mask = cast(equal(info.x, maximum), info.x.dtype);
+  const ties = reduceSum(mask, info.axes, true);
+  return [mul(mask, div(keepReducedAxes(dy!, info), ties)), undefined];
+};
+
+const softmaxRule: GradientRule = (node, [dy]) => {
+  const y = node.outputs[0];
+  const axis = axisAttribute(node);
+  const dot = reduceSum(mul(dy!, y), [axis], true);
+  return [mul(y, sub(dy!, dot))];
+};
+
+const logSoftmaxRule: GradientRule = (node, [dy]) => {
+  const y = node.outputs[0];
+  const axis = axisAttribute(node);
+  return [sub(dy!, mul(exp(y), reduceSum(dy!, [axis], true)))];
+};
+
+function axisAttribute(node: GraphNode): number {
+  const attribute = node.attributes.axis;
+  if (attribute?.type !== 'int') {
+    throw new Error(`${node.opType}: missing axis attribute`);
+  }
+  return attribute.value;
+}
+
+export const reduceGradients: Record<string, GradientRule> = {
+  ReduceSum: reduceSumRule,
+  ReduceMean: reduceMeanRule,
+  ReduceMax: reduceMaxRule,
+  Softmax: softmaxRule,
+  LogSoftmax: logSoftmaxRule,
+};
