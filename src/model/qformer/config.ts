@@ -1,0 +1,117 @@
+/** How interest vectors combine into one item score. */
+export type InterestAggregation = 'max' | 'logsumexp';
+
+/** What reads the encoded history out into interest vectors. */
+export type Readout = 'qformer' | 'last';
+
+/** Hyper-parameters of the Q-Former sequential recommender. */
+export interface QFormerConfig {
+  /** Width d of embeddings, attention and interest vectors. */
+  dim: number;
+  /** Window length L: the number of most recent interactions the model reads. */
+  maxLength: number;
+  /** Event types 1..eventTypeCount; index 0 is padding. */
+  eventTypeCount: number;
+  /** Causal self-attention blocks of the history encoder (0 allowed). */
+  encoderBlocks: number;
+  /** Learned query vectors m, one interest vector each. */
+  queryCount: number;
+  /** Q-Former blocks: query self-attention, cross-attention to the history, feed-forward. */
+  qformerBlocks: number;
+  /** Attention heads in every attention layer; must divide `dim`. */
+  heads: number;
+  /** Hidden width of every feed-forward layer. */
+  feedForwardDim: number;
+  /** Dropout ratio on embeddings, attention outputs and feed-forward outputs during training. */
+  dropout: number;
+  /** Learned cross-attention bias per head indexed by how many slots back the key lies. */
+  relativePositionBias: boolean;
+  /** `qformer`, or `last` for a SASRec-style readout of the last slot (one interest). */
+  readout: Readout;
+  /** Score of an item: max over interests, or temperature-scaled log-sum-exp. */
+  aggregation: InterestAggregation;
+  /** Temperature of the log-sum-exp aggregation. */
+  aggregationTemperature: number;
+  /** Full softmax cross-entropy up to this many items, sampled softmax above it. */
+  fullSoftmaxMaxItems: number;
+  /** Shared negatives per step of the sampled softmax. */
+  sampledNegatives: number;
+}
+
+export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
+  dim: 64,
+  maxLength: 200,
+  eventTypeCount: 1,
+  encoderBlocks: 2,
+  queryCount: 4,
+  qformerBlocks: 1,
+  heads: 2,
+  feedForwardDim: 128,
+  dropout: 0.2,
+  relativePositionBias: true,
+  readout: 'qformer',
+  aggregation: 'max',
+  aggregationTemperature: 1,
+  fullSoftmaxMaxItems: 100_000,
+  sampledNegatives: 512,
+};
+
+/** A configuration value outside its allowed range. */
+export class QFormerConfigError extends Error {
+  override readonly name = 'QFormerConfigError';
+}
+
+/** Fills defaults into a partial configuration and validates every field. */
+export function resolveConfig(overrides: Partial<QFormerConfig> = {}): QFormerConfig {
+  const config: QFormerConfig = { ...DEFAULT_QFORMER_CONFIG, ...overrides };
+  requireInteger('dim', config.dim, 1);
+  requireInteger('maxLength', config.maxLength, 1);
+  requireInteger('eventTypeCount', config.eventTypeCount, 1);
+  requireInteger('encoderBlocks', config.encoderBlocks, 0);
+  requireInteger('queryCount', config.queryCount, 1);
+  requireInteger('qformerBlocks', config.qformerBlocks, 1);
+  requireInteger('heads', config.heads, 1);
+  requireInteger('feedForwardDim', config.feedForwardDim, 1);
+  requireInteger('fullSoftmaxMaxItems', config.fullSoftmaxMaxItems, 1);
+  requireInteger('sampledNegatives', config.sampledNegatives, 1);
+  if (config.dim % config.heads !== 0) {
+    throw new QFormerConfigError(`invalid heads ${config.heads}: it must divide dim ${config.dim}`);
+  }
+  if (!(config.dropout >= 0 && config.dropout < 1)) {
+    throw new QFormerConfigError(`invalid dropout ${config.dropout}: expected a value in [0, 1)`);
+  }
+  if (!(config.aggregationTemperature > 0)) {
+    throw new QFormerConfigError(
+      `invalid aggregationTemperature ${config.aggregationTemperature}: expected a value > 0`,
+    );
+  }
+  requireChoice('readout', config.readout, ['qformer', 'last']);
+  requireChoice('aggregation', config.aggregation, ['max', 'logsumexp']);
+  return config;
+}
+
+/** Number of interest vectors the configured readout produces per user. */
+export function interestCount(config: QFormerConfig): number {
+  return config.readout === 'qformer' ? config.queryCount : 1;
+}
+
+/** True when training uses the full softmax over the whole catalogue of `itemCount` items. */
+export function usesFullSoftmax(config: QFormerConfig, itemCount: number): boolean {
+  return itemCount <= config.fullSoftmaxMaxItems;
+}
+
+function requireInteger(name: string, value: number, minimum: number): void {
+  if (!Number.isInteger(value) || value < minimum) {
+    throw new QFormerConfigError(
+      `invalid ${name} ${value}: expected an integer of at least ${minimum}`,
+    );
+  }
+}
+
+function requireChoice(name: string, value: string, allowed: readonly string[]): void {
+  if (!allowed.includes(value)) {
+    throw new QFormerConfigError(
+      `invalid ${name} "${value}": allowed values are ${allowed.join(', ')}`,
+    );
+  }
+}

@@ -1,0 +1,110 @@
+import * as op from '../engine/ops';
+import { Tensor } from '../engine/tensor';
+import { ParameterRegistry } from './parameters';
+
+/**
+ * Large finite negative number added to masked attention scores. ONNX Runtime's Softmax
+ * returns NaN for a row that is entirely -Infinity, while exp(-1e9 - max) underflows to
+ * exactly 0 next to any allowed score, so masked keys still get zero weight.
+ */
+export const MASKED_SCORE = -1e9;
+
+/** State shared by the layers of one graph: parameters and dropout. */
+export interface LayerContext {
+  registry: ParameterRegistry;
+  /** Dropout ratio; 0 adds no Dropout nodes (inference and deterministic tests). */
+  dropout: number;
+  /** Seed of the next Dropout node; each node gets its own. */
+  nextDropoutSeed: () => number;
+}
+
+export function applyDropout(context: LayerContext, x: Tensor): Tensor {
+  if (context.dropout === 0) {
+    return x;
+  }
+  return op.dropout(x, { ratio: context.dropout, seed: context.nextDropoutSeed() });
+}
+
+/** Affine map over the last axis: `x @ weight + bias`, weight of shape [in, out]. */
+export function linear(context: LayerContext, name: string, x: Tensor, outDim: number): Tensor {
+  const inDim = x.shape[x.rank - 1] as number;
+  const weight = context.registry.create(`${name}.weight`, [inDim, outDim], { kind: 'xavier' });
+  const bias = context.registry.create(`${name}.bias`, [outDim], { kind: 'zeros' });
+  return op.add(op.matMul(x, weight), bias);
+}
+
+export function layerNorm(context: LayerContext, name: string, x: Tensor): Tensor {
+  const dim = x.shape[x.rank - 1] as number;
+  const scale = context.registry.create(`${name}.scale`, [dim], { kind: 'ones' });
+  const bias = context.registry.create(`${name}.bias`, [dim], { kind: 'zeros' });
+  return op.layerNormalization(x, scale, bias);
+}
+
+/** Two-layer feed-forward network with GELU, as in the Transformer blocks. */
+export function feedForward(
+  context: LayerContext,
+  name: string,
+  x: Tensor,
+  hiddenDim: number,
+): Tensor {
+  const dim = x.shape[x.rank - 1] as number;
+  const hidden = op.gelu(linear(context, `${name}.in`, x, hiddenDim));
+  return linear(context, `${name}.out`, applyDropout(context, hidden), dim);
+}
+
+export interface AttentionResult {
+  output: Tensor;
+  /** Attention weights [..., heads, queries, keys], after Softmax. */
+  weights: Tensor;
+}
+
+/**
+ * Multi-head scaled dot-product attention from `queries` [..., Tq, d] to `keys` [..., Tk, d],
+ * with leading axes broadcast. `bias` is added to the scores [..., heads, Tq, Tk] before the
+ * Softmax and carries the masks (as `MASKED_SCORE`) and any position bias.
+ */
+export function multiHeadAttention(
+  context: LayerContext,
+  name: string,
+  queries: Tensor,
+  keys: Tensor,
+  heads: number,
+  bias: Tensor | undefined,
+): AttentionResult {
+  const dim = queries.shape[queries.rank - 1] as number;
+  const headDim = dim / heads;
+  const q = splitHeads(linear(context, `${name}.query`, queries, dim), heads);
+  const k = splitHeads(linear(context, `${name}.key`, keys, dim), heads);
+  const v = splitHeads(linear(context, `${name}.value`, keys, dim), heads);
+
+  let scores = op.mul(op.matMul(q, op.transposeLastTwo(k)), 1 / Math.sqrt(headDim));
+  if (bias !== undefined) {
+    scores = op.add(scores, bias);
+  }
+  const weights = op.softmax(scores, -1);
+  const context_ = mergeHeads(op.matMul(weights, v));
+  const output = linear(context, `${name}.output`, context_, dim);
+  return { output, weights };
+}
+
+/** [..., T, d] to [..., heads, T, d / heads]. */
+function splitHeads(x: Tensor, heads: number): Tensor {
+  const dim = x.shape[x.rank - 1] as number;
+  const split = op.reshape(x, [...x.shape.slice(0, -1), heads, dim / heads]);
+  return op.transpose(split, swapAxesBeforeLast(split.rank));
+}
+
+/** [..., heads, T, headDim] to [..., T, heads * headDim]. */
+function mergeHeads(x: Tensor): Tensor {
+  const swapped = op.transpose(x, swapAxesBeforeLast(x.rank));
+  const heads = swapped.shape[swapped.rank - 2] as number;
+  const headDim = swapped.shape[swapped.rank - 1] as number;
+  return op.reshape(swapped, [...swapped.shape.slice(0, -2), heads * headDim]);
+}
+
+/** Permutation that swaps the two axes before the last one. */
+function swapAxesBeforeLast(rank: number): number[] {
+  const perm = [...Array(rank).keys()];
+  [perm[rank - 3], perm[rank - 2]] = [perm[rank - 2], perm[rank - 3]];
+  return perm;
+}

@@ -1,0 +1,338 @@
+import { Graph } from '../engine/graph';
+import * as op from '../engine/ops';
+import { Dim, Tensor } from '../engine/tensor';
+import { interestCount, QFormerConfig } from './config';
+import {
+  applyDropout,
+  feedForward,
+  LayerContext,
+  layerNorm,
+  MASKED_SCORE,
+  multiHeadAttention,
+} from './layers';
+
+/** Symbolic batch dimension of every graph input. */
+export const BATCH = 'batch';
+
+/**
+ * History inputs shared by the training and the inference graph. A history is right-aligned
+ * in `maxLength` slots: slot `maxLength - 1` holds the newest interaction, and the
+ * `maxLength - length` slots on the left are padding whatever they contain.
+ */
+export interface HistoryInputs {
+  /** int64 [batch, L] item indices 1..N (padding slots are ignored). */
+  items: Tensor;
+  /** int64 [batch, L] event types 1..T (padding slots are ignored). */
+  eventTypes: Tensor;
+  /** int64 [batch] number of interactions in each window, 0..L. */
+  lengths: Tensor;
+}
+
+/** Declares the history inputs with a static batch size, or the symbolic `BATCH` dimension. */
+export function declareHistoryInputs(
+  graph: Graph,
+  config: QFormerConfig,
+  batch: Dim = BATCH,
+): HistoryInputs {
+  const L = config.maxLength;
+  return {
+    items: graph.input('items', 'int64', [batch, L]),
+    eventTypes: graph.input('event_types', 'int64', [batch, L]),
+    lengths: graph.input('lengths', 'int64', [batch]),
+  };
+}
+
+/** The model's output for a set of slots of every history. */
+export interface ModelOutputs {
+  /** Item embedding table [N + 1, d], row 0 padding, shared by input and scoring. */
+  itemEmbeddings: Tensor;
+  /** Interest vectors [batch, slots, m, d]. */
+  interests: Tensor;
+  /** Last Q-Former block's cross-attention [batch, heads, slots * m, L]; Q-Former only. */
+  crossAttention?: Tensor;
+}
+
+/**
+ * Builds the history encoder and the readout. `slots` lists the window slots that get
+ * interest vectors: every slot for training, the last slot for inference. Interests for slot
+ * t depend only on the non-padding interactions in slots 0..t.
+ */
+export function buildModel(
+  context: LayerContext,
+  config: QFormerConfig,
+  itemCount: number,
+  inputs: HistoryInputs,
+  slots: readonly number[],
+): ModelOutputs {
+  const registry = context.registry;
+  const d = config.dim;
+  const itemEmbeddings = registry.create('item_embeddings', [itemCount + 1, d], {
+    kind: 'normal',
+    std: 1 / Math.sqrt(d),
+  });
+  const valid = validSlotMask(config, inputs.lengths);
+  const paddingBias = op.unsqueeze(
+    op.where(valid, scalarFloat(registry.graph, 0), MASKED_SCORE),
+    [1, 2],
+  );
+
+  const embedded = embedHistory(context, config, itemEmbeddings, inputs, valid);
+  const history = encodeHistory(context, config, embedded, paddingBias);
+  if (config.readout === 'last') {
+    const selected = selectSlots(history, slots);
+    return { itemEmbeddings, interests: op.unsqueeze(selected, [2]) };
+  }
+  const { interests, crossAttention } = queryTransformer(
+    context,
+    config,
+    history,
+    paddingBias,
+    slots,
+    inputs.items,
+  );
+  return { itemEmbeddings, interests, crossAttention };
+}
+
+/** bool [batch, L]: true where the slot holds an interaction (slot >= L - length). */
+function validSlotMask(config: QFormerConfig, lengths: Tensor): Tensor {
+  const L = config.maxLength;
+  const slotIndex = op.constant(lengths.graph as Graph, 'int64', [L], [...Array(L).keys()]);
+  const lastPadding = op.unsqueeze(op.sub(L - 1, lengths), [1]);
+  return op.greater(slotIndex, lastPadding);
+}
+
+function embedHistory(
+  context: LayerContext,
+  config: QFormerConfig,
+  itemEmbeddings: Tensor,
+  inputs: HistoryInputs,
+  valid: Tensor,
+): Tensor {
+  const { registry } = context;
+  const d = config.dim;
+  const L = config.maxLength;
+  const std = 1 / Math.sqrt(d);
+  const positionTable = registry.create('position_embeddings', [L, d], { kind: 'normal', std });
+  const typeTable = registry.create('event_type_embeddings', [config.eventTypeCount + 1, d], {
+    kind: 'normal',
+    std,
+  });
+  // Row r of the position table is the r-th most recent slot, so the newest interaction
+  // uses row 0 in training and in serving alike.
+  const distanceFromEnd = op.constant(
+    registry.graph,
+    'int64',
+    [L],
+    [...Array(L).keys()].map((slot) => L - 1 - slot),
+  );
+  const items = op.gather(itemEmbeddings, zeroPadding(inputs.items, valid));
+  const types = op.gather(typeTable, zeroPadding(inputs.eventTypes, valid));
+  const positions = op.gather(positionTable, distanceFromEnd);
+  const summed = op.add(op.add(items, types), positions);
+  const masked = op.where(op.unsqueeze(valid, [2]), summed, 0);
+  return applyDropout(context, masked);
+}
+
+/** Replaces the indices in padding slots by 0, so any value there is a valid table index. */
+function zeroPadding(indices: Tensor, valid: Tensor): Tensor {
+  return op.where(valid, indices, 0);
+}
+
+function encodeHistory(
+  context: LayerContext,
+  config: QFormerConfig,
+  embedded: Tensor,
+  paddingBias: Tensor,
+): Tensor {
+  const L = config.maxLength;
+  const graph = context.registry.graph;
+  const causal = op.constant(
+    graph,
+    'float32',
+    [L, L],
+    maskValues([...Array(L).keys()], L, (query, key) => key <= query),
+  );
+  const bias = op.add(causal, paddingBias);
+  let x = embedded;
+  for (let block = 0; block < config.encoderBlocks; block += 1) {
+    const name = `encoder.${block}`;
+    const normalized = layerNorm(context, `${name}.attention_norm`, x);
+    const attention = multiHeadAttention(
+      context,
+      `${name}.attention`,
+      normalized,
+      normalized,
+      config.heads,
+      bias,
+    );
+    x = op.add(x, applyDropout(context, attention.output));
+    const ffn = feedForward(
+      context,
+      `${name}.ffn`,
+      layerNorm(context, `${name}.ffn_norm`, x),
+      config.feedForwardDim,
+    );
+    x = op.add(x, applyDropout(context, ffn));
+  }
+  return layerNorm(context, 'encoder.output_norm', x);
+}
+
+/**
+ * Runs the Q-Former for the given slots. Its tokens are [batch, S, m, d]: token (s, i) is
+ * query i acting for slot slots[s]. Self-attention stays within the m tokens of one slot,
+ * and cross-attention from token (s, i) sees history slot j only when j <= slots[s] and slot
+ * j is not padding.
+ */
+function queryTransformer(
+  context: LayerContext,
+  config: QFormerConfig,
+  history: Tensor,
+  paddingBias: Tensor,
+  slots: readonly number[],
+  items: Tensor,
+): { interests: Tensor; crossAttention: Tensor } {
+  const { registry } = context;
+  const graph = registry.graph;
+  const m = interestCount(config);
+  const d = config.dim;
+  const S = slots.length;
+  const batch = items.shape[0];
+  const queries = registry.create('qformer.queries', [m, d], {
+    kind: 'normal',
+    std: 1 / Math.sqrt(d),
+  });
+  const batchSize = op.slice(op.shapeOf(items), [0], [1]);
+  const tokenShape = op.concat([batchSize, op.constant(graph, 'int64', [3], [S, m, d])], 0);
+  let x = op.expand(queries, tokenShape, [batch, S, m, d]);
+
+  const crossBias = crossAttentionBias(context, config, slots, paddingBias);
+  let crossAttention: Tensor | undefined;
+  for (let block = 0; block < config.qformerBlocks; block += 1) {
+    const name = `qformer.${block}`;
+    const selfInput = layerNorm(context, `${name}.self_attention_norm`, x);
+    const self = multiHeadAttention(
+      context,
+      `${name}.self_attention`,
+      selfInput,
+      selfInput,
+      config.heads,
+      undefined,
+    );
+    x = op.add(x, applyDropout(context, self.output));
+
+    const crossInput = op.reshape(layerNorm(context, `${name}.cross_attention_norm`, x), [
+      batch,
+      S * m,
+      d,
+    ]);
+    const cross = multiHeadAttention(
+      context,
+      `${name}.cross_attention`,
+      crossInput,
+      history,
+      config.heads,
+      crossBias,
+    );
+    crossAttention = cross.weights;
+    x = op.add(x, applyDropout(context, op.reshape(cross.output, [batch, S, m, d])));
+
+    const ffn = feedForward(
+      context,
+      `${name}.ffn`,
+      layerNorm(context, `${name}.ffn_norm`, x),
+      config.feedForwardDim,
+    );
+    x = op.add(x, applyDropout(context, ffn));
+  }
+  const interests = layerNorm(context, 'qformer.output_norm', x);
+  return { interests, crossAttention: crossAttention as Tensor };
+}
+
+/**
+ * Bias [batch, heads or 1, S * m, L] of the cross-attention scores: the causal pattern, the
+ * padding mask and, when configured, a learned bias per head indexed by t - j.
+ */
+function crossAttentionBias(
+  context: LayerContext,
+  config: QFormerConfig,
+  slots: readonly number[],
+  paddingBias: Tensor,
+): Tensor {
+  const graph = context.registry.graph;
+  const L = config.maxLength;
+  const m = interestCount(config);
+  const tokenSlots = slots.flatMap((slot) => Array<number>(m).fill(slot));
+  const causal = op.constant(
+    graph,
+    'float32',
+    [tokenSlots.length, L],
+    maskValues(tokenSlots, L, (slot, key) => key <= slot),
+  );
+  let bias = op.add(causal, paddingBias);
+  if (config.relativePositionBias) {
+    const table = context.registry.create('qformer.relative_position_bias', [L, config.heads], {
+      kind: 'zeros',
+    });
+    const offsets = tokenSlots.flatMap((slot) =>
+      [...Array(L).keys()].map((key) => Math.min(Math.max(slot - key, 0), L - 1)),
+    );
+    const index = op.constant(graph, 'int64', [tokenSlots.length, L], offsets);
+    bias = op.add(bias, op.transpose(op.gather(table, index), [2, 0, 1]));
+  }
+  return bias;
+}
+
+/** Flattened [rows.length, L] values: 0 where `allowed(row, key)`, `MASKED_SCORE` elsewhere. */
+function maskValues(
+  rows: readonly number[],
+  L: number,
+  allowed: (row: number, key: number) => boolean,
+): Float32Array {
+  const values = new Float32Array(rows.length * L);
+  rows.forEach((row, index) => {
+    for (let key = 0; key < L; key += 1) {
+      values[index * L + key] = allowed(row, key) ? 0 : MASKED_SCORE;
+    }
+  });
+  return values;
+}
+
+/** Takes `history[:, slots, :]` for a contiguous run of slots. */
+function selectSlots(history: Tensor, slots: readonly number[]): Tensor {
+  const first = slots[0];
+  if (!slots.every((slot, index) => slot === first + index)) {
+    throw new Error(`slots [${slots.join(', ')}] must be contiguous`);
+  }
+  return op.slice(history, [first], [first + slots.length], [1]);
+}
+
+/**
+ * Scores items against interests [P, m, d]: `itemTable` [X, d] gives [P, X] scores, the max or
+ * the temperature-scaled log-sum-exp over the m interests of each interest-item dot product.
+ */
+export function scoreItems(config: QFormerConfig, interests: Tensor, itemTable: Tensor): Tensor {
+  const dots = op.matMul(interests, op.transposeLastTwo(itemTable));
+  return aggregateInterests(config, dots, 1);
+}
+
+/** Combines per-interest scores along `axis` into one score per item. */
+export function aggregateInterests(config: QFormerConfig, scores: Tensor, axis: number): Tensor {
+  if (scores.shape[axis] === 1) {
+    return op.squeeze(scores, [axis]);
+  }
+  switch (config.aggregation) {
+    case 'max':
+      return op.reduceMax(scores, [axis]);
+    case 'logsumexp': {
+      const temperature = config.aggregationTemperature;
+      const scaled = op.mul(scores, 1 / temperature);
+      const shift = op.reduceMax(scaled, [axis], true);
+      const sum = op.reduceSum(op.exp(op.sub(scaled, shift)), [axis], true);
+      return op.mul(op.squeeze(op.add(op.log(sum), shift), [axis]), temperature);
+    }
+  }
+}
+
+function scalarFloat(graph: Graph, value: number): Tensor {
+  return op.constant(graph, 'float32', [], [value]);
+}

@@ -1,0 +1,173 @@
+/** @jest-environment ./src/model/engine/testing/ort-environment.ts */
+import { Tensor as OrtTensor } from 'onnxruntime-node';
+import { createRng } from '../engine/random';
+import { EngineSession, Feed } from '../engine/session';
+import { InteractionSequence, NegativeSampler, TrainingBatchBuilder } from './batch';
+import { QFormerConfig, resolveConfig } from './config';
+import { initializeParameters } from './parameters';
+import { buildTrainingGraph, TrainingGraph } from './training-graph';
+import { QFormerTrainingStep } from './training-step';
+
+const ITEM_COUNT = 20;
+const L = 8;
+
+const smallConfig = (overrides: Partial<QFormerConfig> = {}): QFormerConfig =>
+  resolveConfig({
+    dim: 16,
+    maxLength: L,
+    eventTypeCount: 2,
+    encoderBlocks: 1,
+    queryCount: 3,
+    heads: 2,
+    feedForwardDim: 16,
+    dropout: 0,
+    ...overrides,
+  });
+
+const sequences: InteractionSequence[] = [
+  { items: Int32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), eventTypes: undefined },
+  { items: Int32Array.of(5, 9, 3, 12), eventTypes: Int32Array.of(1, 2, 2, 1) },
+  { items: Int32Array.of(7, 8) },
+];
+
+interface ForwardResult {
+  loss: number;
+  interests: Float32Array;
+}
+
+async function forward(
+  graph: TrainingGraph,
+  feeds: Record<string, Feed>,
+  seed = 3,
+): Promise<ForwardResult> {
+  const session = await EngineSession.create(graph.graph, [graph.loss, graph.interests]);
+  const parameters = initializeParameters(graph.parameterSpecs, seed);
+  const allFeeds = { ...feeds };
+  for (const parameter of parameters) {
+    allFeeds[parameter.name] = { data: parameter.data, dims: parameter.shape };
+  }
+  const results = await session.run(allFeeds);
+  await session.release();
+  return {
+    loss: Number((results.get(graph.loss.name) as OrtTensor).data[0]),
+    interests: (results.get(graph.interests.name) as OrtTensor).data as Float32Array,
+  };
+}
+
+function buildFeeds(config: QFormerConfig, batch: InteractionSequence[]): Record<string, Feed> {
+  return new TrainingBatchBuilder(config, ITEM_COUNT, batch.length).build(batch, createRng(1))
+    .feeds;
+}
+
+/** Values of interests [B, L, m, d] for sequence b at slots [from, to). */
+function slotRange(
+  interests: Float32Array,
+  config: QFormerConfig,
+  b: number,
+  from: number,
+  to: number,
+): Float32Array {
+  const perSlot = config.queryCount * config.dim;
+  const start = (b * L + from) * perSlot;
+  return interests.slice(start, start + (to - from) * perSlot);
+}
+
+function fillPadding(feeds: Record<string, Feed>, value: number): Record<string, Feed> {
+  const copy = { ...feeds };
+  for (const name of ['items', 'event_types']) {
+    const feed = feeds[name] as { data: BigInt64Array; dims: number[] };
+    const data = feed.data.slice();
+    const lengths = (feeds.lengths as { data: BigInt64Array }).data;
+    lengths.forEach((length, b) => {
+      for (let slot = 0; slot < L - Number(length); slot += 1) {
+        data[b * L + slot] = BigInt(name === 'items' ? value : 1 + (value % 2));
+      }
+    });
+    copy[name] = { data, dims: feed.dims };
+  }
+  return copy;
+}
+
+describe('Q-Former training graph', () => {
+  it('ignores padding slot contents', async () => {
+    const config = smallConfig();
+    const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 3 });
+    const feeds = buildFeeds(config, sequences);
+
+    const clean = await forward(graph, feeds);
+    const noisy = await forward(graph, fillPadding(feeds, 17));
+
+    expect(noisy.loss).toBe(clean.loss);
+    // Sequence 1 has 3 inputs in slots 5..7; sequence 2 has 1 input in slot 7.
+    expect(slotRange(noisy.interests, config, 1, 5, 8)).toEqual(
+      slotRange(clean.interests, config, 1, 5, 8),
+    );
+    expect(slotRange(noisy.interests, config, 2, 7, 8)).toEqual(
+      slotRange(clean.interests, config, 2, 7, 8),
+    );
+  });
+
+  it('keeps earlier slots causal', async () => {
+    const config = smallConfig();
+    const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 1 });
+    const feeds = buildFeeds(config, [sequences[0]]);
+    const items = feeds.items as { data: BigInt64Array; dims: number[] };
+    const changed = items.data.slice();
+    changed[5] = 19n;
+
+    const before = await forward(graph, feeds);
+    const after = await forward(graph, { ...feeds, items: { data: changed, dims: items.dims } });
+
+    expect(slotRange(after.interests, config, 0, 0, 5)).toEqual(
+      slotRange(before.interests, config, 0, 0, 5),
+    );
+    expect(slotRange(after.interests, config, 0, 5, 6)).not.toEqual(
+      slotRange(before.interests, config, 0, 5, 6),
+    );
+  });
+
+  it('keeps the last-slot readout causal', async () => {
+    const config = smallConfig({ readout: 'last' });
+    const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 1 });
+    const feeds = buildFeeds(config, [sequences[0]]);
+    const items = feeds.items as { data: BigInt64Array; dims: number[] };
+    const changed = items.data.slice();
+    changed[3] = 19n;
+
+    const before = await forward(graph, feeds);
+    const after = await forward(graph, { ...feeds, items: { data: changed, dims: items.dims } });
+
+    const perSlot = config.dim;
+    expect(after.interests.slice(0, 3 * perSlot)).toEqual(before.interests.slice(0, 3 * perSlot));
+    expect(after.interests.slice(3 * perSlot, 4 * perSlot)).not.toEqual(
+      before.interests.slice(3 * perSlot, 4 * perSlot),
+    );
+  });
+
+  it.each([
+    ['full softmax', {}],
+    ['sampled softmax', { fullSoftmaxMaxItems: 10, sampledNegatives: 8 }],
+    ['log-sum-exp interests', { aggregation: 'logsumexp' as const, dropout: 0.1 }],
+    ['no encoder blocks', { encoderBlocks: 0 }],
+  ])('lowers the loss with %s', async (_name, overrides: Partial<QFormerConfig>) => {
+    const config = smallConfig(overrides);
+    const specs = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 4 }).parameterSpecs;
+    const parameters = initializeParameters(specs, 5);
+    const step = await QFormerTrainingStep.create(config, ITEM_COUNT, parameters, {
+      batchSize: 4,
+      optimizer: { learningRate: 0.01 },
+    });
+    const counts = new Int32Array(ITEM_COUNT + 1).fill(1);
+    const sampler = new NegativeSampler(counts);
+    const builder = new TrainingBatchBuilder(config, ITEM_COUNT, 4, sampler);
+    const rng = createRng(2);
+
+    const losses: number[] = [];
+    for (let i = 0; i < 30; i += 1) {
+      losses.push((await step.run(builder.build(sequences, rng))).loss);
+    }
+    await step.release();
+
+    expect(losses[29]).toBeLessThan(losses[0] * 0.5);
+  });
+});
