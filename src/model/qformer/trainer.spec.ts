@@ -1,0 +1,67 @@
+/** @jest-environment ./src/model/engine/testing/ort-environment.ts */
+import { MostPopularRecommender } from '../baselines/most-popular';
+import { evaluateRanking } from '../eval/ranking-evaluation';
+import { resolveConfig } from './config';
+import { syntheticSequences } from './testing/synthetic-sequences';
+import { EpochSummary, trainQFormer } from './trainer';
+
+const data = syntheticSequences({
+  users: 400,
+  clusters: 6,
+  itemsPerCluster: 30,
+  length: 20,
+  seed: 7,
+});
+
+const config = resolveConfig({
+  dim: 32,
+  maxLength: 20,
+  encoderBlocks: 1,
+  queryCount: 2,
+  heads: 2,
+  feedForwardDim: 32,
+  dropout: 0.1,
+});
+
+async function popularityHitRate(): Promise<number> {
+  const validation = data.validation!;
+  const itemPopularity = data.train.itemCounts(data.itemCount);
+  const popular = MostPopularRecommender.fit(data.train, data.itemCount);
+  const report = await evaluateRanking(popular.score, validation, data.itemCount, {
+    itemPopularity,
+  });
+  return report.full.hitRate;
+}
+
+describe('trainQFormer', () => {
+  it('beats popularity on planted sequences', async () => {
+    const summaries: EpochSummary[] = [];
+    const result = await trainQFormer(config, data, {
+      epochs: 4,
+      batchSize: 16,
+      learningRate: 1e-2,
+      warmupSteps: 10,
+      patience: 3,
+      seed: 1,
+      onEpoch: (summary) => summaries.push(summary),
+    });
+    const popular = await popularityHitRate();
+    const best = summaries.find((summary) => summary.epoch === result.bestEpoch)!;
+
+    expect(summaries.length).toBe(result.epochs.length);
+    expect(best.validationHitRate10).toBeGreaterThanOrEqual(2 * popular);
+    expect(summaries[summaries.length - 1].loss).toBeLessThan(summaries[0].loss);
+  });
+
+  it('stops when the time limit passes', async () => {
+    const result = await trainQFormer(config, data, {
+      epochs: 50,
+      batchSize: 64,
+      maxSeconds: 0.001,
+      seed: 2,
+    });
+
+    expect(result.stopReason).toBe('time');
+    expect(result.epochs).toHaveLength(1);
+  });
+});

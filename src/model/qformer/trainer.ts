@@ -1,0 +1,291 @@
+import { ItemVocabulary } from '../data/item-vocabulary';
+import { SequenceDataset } from '../data/sequence-dataset';
+import { EvaluationSet } from '../data/split';
+import { ParameterTensor } from '../engine/optim/adamw';
+import { createLearningRateSchedule } from '../engine/optim/schedule';
+import { EngineSessionOptions } from '../engine/providers';
+import { createRng, permutation, Rng } from '../engine/random';
+import { evaluateRanking } from '../eval/ranking-evaluation';
+import { InteractionSequence, NegativeSampler, TrainingBatchBuilder } from './batch';
+import { QFormerConfig } from './config';
+import { cloneParameters, initializeParameters, ParameterSpec } from './parameters';
+import { buildInferenceGraph } from './inference-graph';
+import { QFormerForward, QFormerTrainingStep } from './training-step';
+
+/** Training sequences and the validation users, encoded with one item vocabulary. */
+export interface TrainingData {
+  vocabulary: ItemVocabulary;
+  train: SequenceDataset;
+  /** Users whose next item is ranked after each epoch, for early stopping. */
+  validation?: EvaluationSet;
+}
+
+export interface TrainerOptions {
+  /** Maximum number of passes over the training sequences. */
+  epochs: number;
+  batchSize: number;
+  /** Peak AdamW learning rate after the linear warm-up. */
+  learningRate: number;
+  warmupSteps: number;
+  weightDecay: number;
+  /** Maximum global gradient L2 norm; gradients above it are scaled down. */
+  maxGradNorm: number;
+  /** Epochs without a better validation NDCG@10 before training stops. */
+  patience: number;
+  /** Seed of parameter initialisation, batch order, negatives and dropout. */
+  seed: number;
+  /** Training stops after the epoch that ends past this many seconds; unset means no limit. */
+  maxSeconds?: number;
+  /** Users per validation forward run. */
+  validationBatchSize: number;
+  sessionOptions?: EngineSessionOptions;
+  /** Called after every step, for progress bars. */
+  onStep?: (progress: StepProgress) => void;
+  /** Called after every epoch with its summary, for logs. */
+  onEpoch?: (summary: EpochSummary) => void;
+}
+
+export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = {
+  epochs: 200,
+  batchSize: 64,
+  learningRate: 1e-3,
+  warmupSteps: 100,
+  weightDecay: 0.01,
+  maxGradNorm: 5,
+  patience: 5,
+  seed: 42,
+  validationBatchSize: 256,
+};
+
+export interface StepProgress {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+}
+
+export interface EpochSummary {
+  epoch: number;
+  /** Mean training loss of the epoch's steps, weighted by target count. */
+  loss: number;
+  /** Validation NDCG@10 and HR@10; NaN without validation users. */
+  validationNdcg10: number;
+  validationHitRate10: number;
+  sequencesPerSecond: number;
+  /** Seconds of this epoch's training steps, without validation. */
+  trainSeconds: number;
+  /** Seconds since training started, validation included. */
+  elapsedSeconds: number;
+  /** Estimated seconds until the epoch limit or the time limit, whichever comes first. */
+  etaSeconds: number;
+  /** True when this epoch has the best validation NDCG@10 so far. */
+  best: boolean;
+}
+
+export interface TrainingResult {
+  /** Weights of the epoch with the best validation NDCG@10 (the last epoch without validation). */
+  parameters: ParameterTensor[];
+  bestEpoch: number;
+  epochs: EpochSummary[];
+  /** Why training ended. */
+  stopReason: 'epochs' | 'patience' | 'time';
+}
+
+/**
+ * Trains the model on `data.train`: epochs over the sequences in seeded random order, a
+ * validation ranking after each epoch, and early stopping on validation NDCG@10.
+ */
+export async function trainQFormer(
+  config: QFormerConfig,
+  data: TrainingData,
+  overrides: Partial<TrainerOptions> = {},
+): Promise<TrainingResult> {
+  const options: TrainerOptions = { ...DEFAULT_TRAINER_OPTIONS, ...overrides };
+  const itemCount = data.vocabulary.size;
+  const rng = createRng(options.seed);
+  const sequences = trainingSequences(data.train);
+  if (sequences.length === 0) {
+    throw new Error('no training sequence has 2 or more interactions');
+  }
+  const stepsPerEpoch = Math.ceil(sequences.length / options.batchSize);
+
+  const parameters = initializeParameters(parameterSpecsOf(config, itemCount), options.seed);
+  const step = await QFormerTrainingStep.create(config, itemCount, parameters, {
+    batchSize: options.batchSize,
+    dropoutSeed: options.seed,
+    sessionOptions: options.sessionOptions,
+    optimizer: {
+      learningRate: createLearningRateSchedule({
+        kind: 'constant',
+        learningRate: options.learningRate,
+        warmupSteps: options.warmupSteps,
+      }),
+      weightDecay: options.weightDecay,
+      maxGradNorm: options.maxGradNorm,
+    },
+  });
+  const forward = await QFormerForward.create(config, itemCount, 10, options.sessionOptions);
+  const itemCounts = data.train.itemCounts(itemCount);
+  const builder = new TrainingBatchBuilder(
+    config,
+    itemCount,
+    options.batchSize,
+    new NegativeSampler(itemCounts),
+  );
+
+  try {
+    const loop = new EpochLoop(options, stepsPerEpoch, step, builder, rng.fork('batches'));
+    const validate = async (): Promise<{ ndcg: number; hitRate: number }> =>
+      data.validation === undefined
+        ? { ndcg: Number.NaN, hitRate: Number.NaN }
+        : validationMetrics(forward, parameters, data.validation, itemCounts, options);
+    return await loop.run(sequences, parameters, validate);
+  } finally {
+    await step.release();
+    await forward.release();
+  }
+}
+
+/** Parameters of the model; the training and the inference graph declare the same list. */
+export function parameterSpecsOf(config: QFormerConfig, itemCount: number): ParameterSpec[] {
+  return buildInferenceGraph(config, itemCount, 1).parameterSpecs;
+}
+
+/** Sequences with at least one target (2 or more interactions). */
+function trainingSequences(train: SequenceDataset): InteractionSequence[] {
+  const sequences: InteractionSequence[] = [];
+  for (let user = 0; user < train.userCount; user += 1) {
+    const items = train.sequence(user);
+    if (items.length >= 2) {
+      sequences.push({ items });
+    }
+  }
+  return sequences;
+}
+
+async function validationMetrics(
+  forward: QFormerForward,
+  parameters: readonly ParameterTensor[],
+  validation: EvaluationSet,
+  itemCounts: Int32Array,
+  options: TrainerOptions,
+): Promise<{ ndcg: number; hitRate: number }> {
+  const report = await evaluateRanking(
+    (histories) => forward.score(histories, parameters),
+    validation,
+    itemCounts.length - 1,
+    { itemPopularity: itemCounts, k: 10, batchSize: options.validationBatchSize },
+  );
+  return { ndcg: report.full.ndcg, hitRate: report.full.hitRate };
+}
+
+/** Runs epochs, tracks the best epoch and decides when to stop. */
+class EpochLoop {
+  private readonly started = performance.now();
+  private readonly summaries: EpochSummary[] = [];
+  private best: { epoch: number; ndcg: number; parameters: ParameterTensor[] } | undefined;
+
+  constructor(
+    private readonly options: TrainerOptions,
+    private readonly stepsPerEpoch: number,
+    private readonly step: QFormerTrainingStep,
+    private readonly builder: TrainingBatchBuilder,
+    private readonly rng: Rng,
+  ) {}
+
+  async run(
+    sequences: InteractionSequence[],
+    parameters: ParameterTensor[],
+    validate: () => Promise<{ ndcg: number; hitRate: number }>,
+  ): Promise<TrainingResult> {
+    let stopReason: TrainingResult['stopReason'] = 'epochs';
+    for (let epoch = 1; epoch <= this.options.epochs; epoch += 1) {
+      const epochStarted = performance.now();
+      const loss = await this.trainEpoch(epoch, sequences);
+      const trainSeconds = (performance.now() - epochStarted) / 1000;
+      const metrics = await validate();
+      const summary = this.summarise(epoch, loss, metrics, trainSeconds, sequences.length);
+      this.keepBest(summary, parameters, metrics.ndcg);
+      this.summaries.push(summary);
+      this.options.onEpoch?.(summary);
+
+      if (this.best !== undefined && epoch - this.best.epoch >= this.options.patience) {
+        stopReason = 'patience';
+        break;
+      }
+      if (this.options.maxSeconds !== undefined && this.elapsed() >= this.options.maxSeconds) {
+        stopReason = epoch < this.options.epochs ? 'time' : 'epochs';
+        break;
+      }
+    }
+    const best = this.best;
+    return {
+      parameters: best === undefined ? cloneParameters(parameters) : best.parameters,
+      bestEpoch: best?.epoch ?? this.summaries.length,
+      epochs: this.summaries,
+      stopReason,
+    };
+  }
+
+  private async trainEpoch(epoch: number, sequences: InteractionSequence[]): Promise<number> {
+    const order = permutation(this.rng, sequences.length);
+    const batchSize = this.options.batchSize;
+    let lossSum = 0;
+    let targetSum = 0;
+    for (let index = 0; index < this.stepsPerEpoch; index += 1) {
+      const positions = order.subarray(index * batchSize, (index + 1) * batchSize);
+      const batch = this.builder.build(
+        Array.from(positions, (position) => sequences[position]),
+        this.rng,
+      );
+      const outcome = await this.step.run(batch);
+      lossSum += outcome.loss * batch.targetCount;
+      targetSum += batch.targetCount;
+      this.options.onStep?.({
+        epoch,
+        step: index + 1,
+        stepsPerEpoch: this.stepsPerEpoch,
+        loss: outcome.loss,
+      });
+    }
+    return lossSum / Math.max(targetSum, 1);
+  }
+
+  private keepBest(summary: EpochSummary, parameters: ParameterTensor[], ndcg: number): void {
+    const improved = Number.isNaN(ndcg) || this.best === undefined || ndcg > this.best.ndcg;
+    if (improved) {
+      this.best = { epoch: summary.epoch, ndcg, parameters: cloneParameters(parameters) };
+      summary.best = true;
+    }
+  }
+
+  private summarise(
+    epoch: number,
+    loss: number,
+    metrics: { ndcg: number; hitRate: number },
+    trainSeconds: number,
+    sequenceCount: number,
+  ): EpochSummary {
+    const elapsedSeconds = this.elapsed();
+    const perEpoch = elapsedSeconds / epoch;
+    let etaSeconds = perEpoch * (this.options.epochs - epoch);
+    if (this.options.maxSeconds !== undefined) {
+      etaSeconds = Math.min(etaSeconds, Math.max(this.options.maxSeconds - elapsedSeconds, 0));
+    }
+    return {
+      epoch,
+      loss,
+      validationNdcg10: metrics.ndcg,
+      validationHitRate10: metrics.hitRate,
+      sequencesPerSecond: sequenceCount / trainSeconds,
+      trainSeconds,
+      elapsedSeconds,
+      etaSeconds,
+      best: false,
+    };
+  }
+
+  private elapsed(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+}
