@@ -1,0 +1,162 @@
+/** @jest-environment ./src/model/engine/testing/ort-environment.ts */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Tensor as OrtTensor } from 'onnxruntime-node';
+import { ItemVocabulary } from '../data/item-vocabulary';
+import { createRng } from '../engine/random';
+import { EngineSession, Feed } from '../engine/session';
+import { InteractionSequence, TrainingBatchBuilder } from './batch';
+import { QFormerConfig, resolveConfig } from './config';
+import { loadModel, MODEL_FILES, ModelLoadError, saveModel } from './model-store';
+import { initializeParameters } from './parameters';
+import { QFormerRecommender } from './recommender';
+import { buildTrainingGraph } from './training-graph';
+import { parameterSpecsOf } from './trainer';
+
+const ITEM_COUNT = 30;
+const L = 10;
+const TOLERANCE = 1e-5;
+
+const config: QFormerConfig = resolveConfig({
+  dim: 16,
+  maxLength: L,
+  encoderBlocks: 2,
+  queryCount: 3,
+  heads: 2,
+  feedForwardDim: 24,
+  dropout: 0,
+});
+const parameters = initializeParameters(parameterSpecsOf(config, ITEM_COUNT), 11);
+const vocabulary = ItemVocabulary.fromItemIds(
+  Array.from({ length: ITEM_COUNT }, (_value, index) => `movie-${index + 1}`),
+);
+const histories: InteractionSequence[] = [
+  { items: Int32Array.of(3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) },
+  { items: Int32Array.of(30, 2, 17) },
+  { items: Int32Array.of(21) },
+];
+
+let directory: string;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'qformer-model-'));
+});
+
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+async function saveTestModel(path: string): Promise<void> {
+  await saveModel(path, {
+    config,
+    vocabulary,
+    parameters,
+    topK: 5,
+    metrics: { bestEpoch: 3 },
+  });
+}
+
+/** Logits of the last slot of each history, from the training graph's forward pass. */
+async function trainingGraphScores(): Promise<Float32Array[]> {
+  const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: histories.length });
+  // A dummy next item makes each history's newest interaction a target slot.
+  const withTargets = histories.map((history) => ({
+    items: Int32Array.from([...history.items, 1]),
+  }));
+  const batch = new TrainingBatchBuilder(config, ITEM_COUNT, histories.length).build(
+    withTargets,
+    createRng(1),
+  );
+  const feeds: Record<string, Feed> = { ...batch.feeds };
+  for (const parameter of parameters) {
+    feeds[parameter.name] = { data: parameter.data, dims: parameter.shape };
+  }
+  const session = await EngineSession.create(graph.graph, [graph.logits!]);
+  const logits = (await session.run(feeds)).get(graph.logits!.name) as OrtTensor;
+  await session.release();
+
+  const data = logits.data as Float32Array;
+  const rows: Float32Array[] = [];
+  let row = -1;
+  for (const history of histories) {
+    row += Math.min(history.items.length, L);
+    rows.push(data.slice(row * (ITEM_COUNT + 1), (row + 1) * (ITEM_COUNT + 1)));
+  }
+  return rows;
+}
+
+function maxDifference(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i += 1) {
+    max = Math.max(max, Math.abs(a[i] - b[i]));
+  }
+  return max;
+}
+
+describe('exported Q-Former model', () => {
+  it('matches the training graph scores', async () => {
+    await saveTestModel(directory);
+    const recommender = new QFormerRecommender(await loadModel(directory));
+    const exported = await recommender.score(histories.map((history) => history.items));
+    await recommender.release();
+    const expected = await trainingGraphScores();
+
+    histories.forEach((_history, b) => {
+      const row = exported.slice(b * (ITEM_COUNT + 1) + 1, (b + 1) * (ITEM_COUNT + 1));
+      expect(maxDifference(row, expected[b].slice(1))).toBeLessThan(TOLERANCE);
+    });
+  });
+
+  it('returns top-K, interests and attention', async () => {
+    await saveTestModel(directory);
+    const recommender = new QFormerRecommender(await loadModel(directory));
+    const result = await recommender.recommend(histories);
+    await recommender.release();
+
+    expect(result.items).toHaveLength(3 * 5);
+    expect(result.scores[0]).toBeGreaterThanOrEqual(result.scores[1]);
+    expect(result.items.every((item) => item >= 1 && item <= ITEM_COUNT)).toBe(true);
+    expect(result.interests).toHaveLength(3 * 3 * 16);
+    // History 2 has one interaction, in the last slot: all attention goes there.
+    const lastUser = result.attention!.slice(2 * 3 * L, 3 * 3 * L);
+    for (let query = 0; query < 3; query += 1) {
+      expect(lastUser[query * L + L - 1]).toBeCloseTo(1, 6);
+    }
+  });
+
+  it('round-trips the model directory', async () => {
+    await saveTestModel(directory);
+    const loaded = await loadModel(directory);
+    await loaded.session.release();
+
+    expect(loaded.config).toEqual(config);
+    expect(loaded.vocabulary.itemId(7)).toBe(vocabulary.itemId(7));
+    expect(loaded.manifest.topK).toBe(5);
+    expect(loaded.metrics).toEqual({ bestEpoch: 3 });
+  });
+
+  it('rejects a corrupted ONNX file', async () => {
+    await saveTestModel(directory);
+    const path = join(directory, MODEL_FILES.model);
+    const bytes = await readFile(path);
+    bytes[bytes.length - 10] ^= 0xff;
+    await writeFile(path, bytes);
+
+    await expect(loadModel(directory)).rejects.toThrow(ModelLoadError);
+    await expect(loadModel(directory)).rejects.toThrow(/model\.onnx fails its checksum/);
+  });
+
+  it('rejects another format version', async () => {
+    await saveTestModel(directory);
+    const path = join(directory, MODEL_FILES.manifest);
+    const manifest = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...manifest, formatVersion: 99 }));
+
+    await expect(loadModel(directory)).rejects.toThrow(/format version 99 is not supported/);
+  });
+
+  it('rejects a missing directory', async () => {
+    await expect(loadModel(join(directory, 'absent'))).rejects.toThrow(/cannot read/);
+  });
+});

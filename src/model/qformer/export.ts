@@ -1,0 +1,25 @@
+import { ParameterTensor } from '../engine/optim/adamw';
+import { serializeModel } from '../engine/onnx-serializer';
+import { QFormerConfig } from './config';
+import { buildInferenceGraph } from './inference-graph';
+import { checkParametersMatch, toConstantValues } from './parameters';
+
+/**
+ * Serialises the forward-only model with the trained weights as initializers. Inputs:
+ * `items`, `event_types` (int64 [batch, L], right-aligned, padding on the left) and `lengths`
+ * (int64 [batch]). Outputs: `top_items`, `top_scores` [batch, topK], `scores` [batch, N + 1],
+ * `interests` [batch, m, d] and, for the Q-Former readout, `attention` [batch, m, L].
+ */
+export function exportOnnxModel(
+  config: QFormerConfig,
+  itemCount: number,
+  parameters: readonly ParameterTensor[],
+  topK: number,
+): Uint8Array {
+  const inference = buildInferenceGraph(config, itemCount, topK);
+  checkParametersMatch(inference.parameterSpecs, parameters);
+  return serializeModel(inference.graph, {
+    outputs: inference.outputs,
+    parameterValues: toConstantValues(parameters),
+  });
+}
