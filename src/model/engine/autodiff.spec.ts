@@ -92,7 +92,7 @@ describe('gradient rules: seeded Dropout', () => {
     await session.release();
     const gradient = result.gradients.get('x');
     const values = gradient?.kind === 'dense' ? gradient.values : new Float64Array();
-    const implied = values.reduce((sum, g, i) => sum + (g * parameter.data[i]) / 2, 0);
+    const implied = Array.from(values).reduce((sum, g, i) => sum + (g * parameter.data[i]) / 2, 0);
     const dropped = values.filter((g) => g === 0).length;
 
     expect(implied).toBeCloseTo(result.loss, 10);

@@ -3,7 +3,7 @@ import { GradientRule } from '../gradient-rule';
 import { Dim, Shape, ShapeError, Tensor, formatShape, normalizeAxis } from '../tensor';
 import { graphOf, int64Vector, requireDType } from './common';
 import { cast, div, equal, exp, mul, sub } from './elementwise';
-import { expand, shapeOf, unsqueeze } from './shape';
+import { expand, gather, shapeOf, unsqueeze } from './shape';
 
 type ReduceOp = 'ReduceSum' | 'ReduceMean' | 'ReduceMax';
 
@@ -110,16 +110,18 @@ function keepReducedAxes(tensor: Tensor, info: ReduceInfo): Tensor {
   return info.keepDims ? tensor : unsqueeze(tensor, info.axes);
 }
 
-function reducedCount(info: ReduceInfo): number {
-  let count = 1;
-  for (const axis of info.axes) {
-    const dim = info.x.shape[axis];
-    if (typeof dim !== 'number') {
-      throw new ShapeError(`ReduceMean: gradient needs a static size on axis ${axis}, got ${dim}`);
-    }
-    count *= dim;
+/** Number of reduced elements: a constant for static axes, else computed from Shape at run time. */
+function reducedCount(info: ReduceInfo): Tensor | number {
+  const dims = info.axes.map((axis) => info.x.shape[axis]);
+  if (dims.every((dim) => typeof dim === 'number')) {
+    return dims.reduce((product, dim) => product * dim, 1);
   }
-  return count;
+  const graph = graphOf(info.x);
+  const reducedDims = gather(shapeOf(info.x), int64Vector(graph, info.axes));
+  const [count] = graph.addNode('ReduceProd', [reducedDims], [{ dtype: 'int64', shape: [] }], {
+    keepdims: { type: 'int', value: 0 },
+  });
+  return cast(count, info.x.dtype);
 }
 
 const reduceSumRule: GradientRule = (node, [dy]) => {
