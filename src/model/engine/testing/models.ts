@@ -33,7 +33,7 @@ export class ParameterSet {
   }
 
   private add(name: string, shape: number[], sample: () => number): Tensor {
-    const tensor = this.graph.parameter(name, this.dtype as DType, shape);
+    const tensor = this.graph.parameter(name, this.dtype, shape);
     const count = shape.reduce((a, b) => a * b, 1);
     const values = Array.from({ length: count }, sample);
     const data = this.dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
