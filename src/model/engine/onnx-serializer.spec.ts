@@ -8,7 +8,7 @@ import { onnx } from 'onnx-proto';
 
 import { differentiate } from './autodiff';
 import { ConstantValue, Graph } from './graph';
-import { ONNX_OPSET, serializeModel, toModelProto } from './onnx-serializer';
+import { ONNX_OPSET, exportInferenceModel, serializeModel, toModelProto } from './onnx-serializer';
 import * as op from './ops';
 import { EngineSession } from './session';
 import { Tensor } from './tensor';
@@ -90,6 +90,24 @@ describe('toModelProto', () => {
 });
 
 describe('exported inference model', () => {
+  it('exportInferenceModel embeds parameters', () => {
+    const { graph, outputs, values } = buildScorer();
+    const parameters = [...values].map(([name, value]) => ({
+      name,
+      shape: value.shape,
+      data: value.data as Float32Array,
+    }));
+    const decoded = onnx.ModelProto.decode(exportInferenceModel(graph, outputs, parameters));
+
+    expect(decoded.graph?.input?.map((input) => input.name)).toEqual(['x']);
+    expect(decoded.graph?.initializer?.map((tensor) => tensor.name)).toEqual([
+      'w1',
+      'w2',
+      's',
+      'b',
+    ]);
+  });
+
   it('runs at two batch sizes', async () => {
     const { graph, outputs, values } = buildScorer();
     const session = await EngineSession.create(graph, outputs, {}, values);

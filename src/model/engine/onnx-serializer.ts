@@ -64,6 +64,35 @@ export function serializeModel(graph: Graph, options: SerializeOptions): Uint8Ar
   return onnx.ModelProto.encode(toModelProto(graph, options)).finish();
 }
 
+/** Parameter values in the optimizer's form: a name, a static shape and float data. */
+export interface ParameterValue {
+  name: string;
+  shape: readonly number[];
+  data: Float32Array | Float64Array;
+}
+
+/**
+ * Serialises an inference model: the nodes that compute `outputs`, with the parameters stored
+ * as initializers, so that the model needs only its data inputs.
+ */
+export function exportInferenceModel(
+  graph: Graph,
+  outputs: readonly Tensor[],
+  parameters: readonly ParameterValue[],
+): Uint8Array {
+  const parameterValues = new Map<string, ConstantValue>(
+    parameters.map((parameter) => [
+      parameter.name,
+      {
+        dtype: parameter.data instanceof Float64Array ? 'float64' : 'float32',
+        shape: parameter.shape,
+        data: parameter.data,
+      },
+    ]),
+  );
+  return serializeModel(graph, { outputs, parameterValues });
+}
+
 /** Returns the nodes that `outputs` depend on, in graph order. */
 export function nodesReaching(graph: Graph, outputs: readonly Tensor[]): GraphNode[] {
   const needed = new Set<GraphNode>();

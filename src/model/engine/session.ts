@@ -74,7 +74,7 @@ export class EngineSession {
     return new Map(this.outputs.map((output) => [output.name, results[output.name]]));
   }
 
-  /** Ends profiling when enabled and returns the profile file name. */
+  /** Ends profiling and writes the profile file, when `profileFilePrefix` was set. */
   endProfiling(): void {
     this.session.endProfiling();
   }
@@ -143,6 +143,7 @@ export class TrainingSession {
     return { loss, gradients };
   }
 
+  /** Ends profiling and writes the profile file, when `profileFilePrefix` was set. */
   endProfiling(): void {
     this.session.endProfiling();
   }
