@@ -13,7 +13,7 @@ import * as op from './ops';
 import { EngineSession } from './session';
 import { Tensor } from './tensor';
 
-/** Inference graph over a dynamic batch: logits = relu(x W1) W2, plus the top 2 items. */
+/** Builds a scorer over a dynamic batch: softmax(gelu(LN(relu(x W1))) W2) and its top 2 items. */
 function buildScorer(): {
   graph: Graph;
   probabilities: Tensor;

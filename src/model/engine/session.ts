@@ -198,7 +198,8 @@ function staticDims(shape: Shape, length: number, tensor: Tensor): number[] {
     (product, dim) => (typeof dim === 'number' ? product * dim : product),
     1,
   );
-  return shape.map((dim) => (typeof dim === 'number' ? dim : known === 0 ? 0 : length / known));
+  const inferred = known === 0 ? 0 : length / known;
+  return shape.map((dim) => (typeof dim === 'number' ? dim : inferred));
 }
 
 function checkDims(tensor: Tensor, dims: readonly number[], length: number): void {

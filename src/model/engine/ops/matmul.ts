@@ -41,9 +41,9 @@ const matMulRule: GradientRule = (node, [dy], required) => {
 };
 
 /**
- * Computes A^T @ dY. ONNX Runtime 1.31 fuses a Transpose of A into FusedMatMul, whose batched
- * kernel with a transposed A ran about twice as slow as (dY^T @ A)^T when A is the larger
- * operand, as with the attention probabilities, so that form is used there.
+ * Computes A^T @ dY. ONNX Runtime 1.31 fuses a Transpose of A into FusedMatMul, and its batched
+ * kernel with a transposed A ran about half as fast as (dY^T @ A)^T on [128, 4, 200, 200]
+ * attention probabilities. So the second form is used when A is the larger operand.
  */
 function transposedProduct(a: Tensor, dy: Tensor): Tensor {
   const sizeA = matrixSize(a);

@@ -33,8 +33,8 @@ export function layerNormalization(
     }
   }
   const statisticsShape: Dim[] = [...x.shape.slice(0, axis), ...normalizedShape.map(() => 1)];
-  // With stash_type 1 ONNX Runtime computes and returns Mean and InvStdDev in float32 for
-  // every input type; its CPU provider has no kernel for stash_type 11 (float64).
+  // ONNX Runtime 1.31 returns Mean and InvStdDev in float32 (stash_type 1) for every input
+  // type, because its CPU provider has no kernel for stash_type 11 (float64).
   const statistics = { dtype: 'float32' as const, shape: statisticsShape };
   const [y] = graphOf(x).addNode(
     'LayerNormalization',
@@ -133,7 +133,7 @@ export interface TopKResult {
   indices: Tensor;
 }
 
-/** The `k` largest (or smallest) entries along `axis`, sorted; for inference graphs. */
+/** Selects the `k` largest (or smallest) entries along `axis`, sorted. It has no gradient rule. */
 export function topK(
   x: Tensor,
   k: number,

@@ -3,14 +3,6 @@ import * as op from '../ops';
 import { ParameterTensor } from '../session';
 import { DType, FloatDType, Tensor } from '../tensor';
 
-/** Draws initial weights: normal with standard deviation `scale`, zeros or ones. */
-export type Initializer = (count: number, fanIn: number) => number[];
-
-export interface ModelParameters {
-  tensors: Tensor[];
-  values: ParameterTensor[];
-}
-
 /** Declares parameters on a graph and keeps their initial values beside them. */
 export class ParameterSet {
   readonly tensors: Tensor[] = [];
