@@ -6,7 +6,7 @@ import { MostPopularRecommender } from './most-popular';
 
 const ITEM_COUNT = 6;
 
-// Item 1 is the most popular; 3 always follows 2, and 5 follows 4.
+// Item 1 is the most popular item. Item 3 always follows item 2, and item 5 follows item 4.
 const TRAIN = datasetOf([
   [1, 2, 3],
   [1, 2, 3],

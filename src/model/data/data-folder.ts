@@ -23,7 +23,7 @@ export interface LoadedData {
   vocabulary: ItemVocabulary;
   train: SequenceDataset;
   validation: EvaluationSet;
-  /** Leave-one-out test set; absent when the folder ships its own validation files. */
+  /** Leave-one-out test set; absent when the folder provides its own validation files. */
   test?: EvaluationSet;
   /** Users too short to evaluate, kept in `train` only (leave-one-out splits). */
   trainOnlyUserCount: number;
@@ -42,7 +42,7 @@ export function isDataFormat(value: string): value is DataFormat {
   return (DATA_FORMATS as readonly string[]).includes(value);
 }
 
-/** Guesses the format from the files present; throws when no known data file is found. */
+/** Detects the format from the files present. Throws when no known data file is found. */
 export async function detectDataFormat(folder: string): Promise<DataFormat> {
   await requireFolder(folder);
   if (await fileExists(join(folder, TRAIN_FILE))) {

@@ -42,6 +42,12 @@ describe('SequenceDataset', () => {
     expect(dataset.sequence(2000)[69_999]).toBe(5);
   });
 
+  it('rejects the padding index', () => {
+    const builder = new SequenceDatasetBuilder();
+
+    expect(() => builder.add('a', [1, 0])).toThrow('user "a": invalid item index 0 (expected 1 or more)');
+  });
+
   it('rejects offsets that do not end at the item count', () => {
     expect(() =>
       SequenceDataset.fromPacked(['a'], Int32Array.from([0, 2]), Int32Array.from([1])),
