@@ -101,6 +101,14 @@ describe('loadDataFolder', () => {
     await expect(loadDataFolder(missing, 'sequential')).rejects.toThrow(`data folder not found: "${missing}"`);
   });
 
+  it('suggests the detected format', async () => {
+    await writeFile(join(folder, 'train.txt'), '1 2 3\n');
+
+    await expect(loadDataFolder(folder, 'ml-100k')).rejects.toThrow(
+      'its files match format "sequential"',
+    );
+  });
+
   it('names a missing data file', async () => {
     await expect(loadDataFolder(folder, 'ml-1m')).rejects.toThrow(
       `ratings.dat not found in data folder "${folder}" (required by format "ml-1m")`,

@@ -201,7 +201,11 @@ async function requireFolder(folder: string): Promise<void> {
 async function requireFile(folder: string, name: string, format: DataFormat): Promise<string> {
   const path = join(folder, name);
   if (!(await fileExists(path))) {
-    throw new Error(`${name} not found in data folder "${folder}" (required by format "${format}")`);
+    const detected = await detectDataFormat(folder).catch(() => undefined);
+    const hint = detected === undefined ? '' : `; its files match format "${detected}"`;
+    throw new Error(
+      `${name} not found in data folder "${folder}" (required by format "${format}")${hint}`,
+    );
   }
   return path;
 }
