@@ -5,7 +5,7 @@ import {
   LoadedData,
   loadDataFolder,
 } from '../../model/data/data-folder';
-import { EvaluationSet } from '../../model/data/split';
+import { EvaluationSet, MIN_ITEMS_FOR_EVALUATION } from '../../model/data/split';
 import { EvaluationReport, evaluateRanking } from '../../model/eval/ranking-evaluation';
 import { Scorer } from '../../model/eval/scorer';
 
@@ -145,7 +145,10 @@ function toTables(summary: DataSummary, results: RecommenderResult[]): string {
   const lines = [
     `data: ${summary.data} (${summary.format}), split: ${summary.split}`,
     `training: ${summary.trainingUsers} users, ${summary.trainingInteractions} interactions; ` +
-      `evaluated users: ${summary.evaluatedUsers}; items: ${summary.itemCount}`,
+      `evaluated users: ${summary.evaluatedUsers}; items: ${summary.itemCount}` +
+      (summary.trainOnlyUsers > 0
+        ? `; users with fewer than ${MIN_ITEMS_FOR_EVALUATION} items (training only): ${summary.trainOnlyUsers}`
+        : ''),
     '',
     `Full ranking over all ${summary.itemCount} items, history removed, top ${k}`,
     ...formatTable(
