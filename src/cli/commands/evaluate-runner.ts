@@ -46,11 +46,7 @@ export async function runEvaluate(options: EvaluateCommandOptions): Promise<void
   const format = options.format ?? (await detectDataFormat(options.data));
   logProgress(`loading ${options.data} as ${format}`);
   const data = await loadDataFolder(options.data, format);
-  const split = chooseSplit(data, options.split);
-  const evaluationSet = split === 'test' ? data.test : data.validation;
-  if (evaluationSet === undefined) {
-    throw new Error(`split "test" is not available for data folder "${options.data}"`);
-  }
+  const { split, evaluationSet } = selectEvaluationSet(data, options.split);
 
   const itemPopularity = data.train.itemCounts(data.vocabulary.size);
   const results: RecommenderResult[] = [];
@@ -89,14 +85,21 @@ function buildRecommenders(names: BaselineName[], data: LoadedData): NamedScorer
   });
 }
 
-function chooseSplit(data: LoadedData, requested: SplitName | undefined): SplitName {
-  if (requested === 'test' && data.test === undefined) {
+/** Returns the requested split, or the test split when there is one and none was requested. */
+function selectEvaluationSet(
+  data: LoadedData,
+  requested: SplitName | undefined,
+): { split: SplitName; evaluationSet: EvaluationSet } {
+  if (requested === 'validation' || (requested === undefined && data.test === undefined)) {
+    return { split: 'validation', evaluationSet: data.validation };
+  }
+  if (data.test === undefined) {
     throw new Error(
       'split "test" is not available: this folder provides its own validation files, ' +
         'use --split validation',
     );
   }
-  return requested ?? (data.test === undefined ? 'validation' : 'test');
+  return { split: 'test', evaluationSet: data.test };
 }
 
 interface DataSummary {

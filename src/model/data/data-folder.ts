@@ -4,7 +4,7 @@ import { readIdMapping, readMovieLens100kItems, readMovieLens1mMovies } from './
 import { collectItemIds, ItemMetadata, ItemVocabulary } from './item-vocabulary';
 import { RatingsFileSource } from './ratings-file-source';
 import { SequenceDataset } from './sequence-dataset';
-import { SequenceSource } from './sequence-source';
+import { SequenceSource, UserSequence } from './sequence-source';
 import { readItemIdColumn, SequentialFileSource } from './sequential-file-source';
 import { EvaluationSet, leaveOneOutSplit } from './split';
 
@@ -176,7 +176,7 @@ class ValidationInputSource implements SequenceSource {
     this.lines = new SequentialFileSource(path);
   }
 
-  async *sequences(): AsyncGenerator<{ userId: string; itemIds: string[] }> {
+  async *sequences(): AsyncGenerator<UserSequence> {
     let expectedLine = 1;
     for await (const sequence of this.lines.sequences()) {
       if (sequence.userId !== String(expectedLine)) {
