@@ -1,6 +1,15 @@
 /** Unit specs live beside the code; end-to-end tests live in test/ and share one PostgreSQL. */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
 
+// The e2e project starts one PostgreSQL for the whole run; see test/setup/.
+const fs = require('node:fs');
+const e2eSetup = fs.existsSync(`${__dirname}/test/setup/global-setup.ts`)
+  ? {
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+    }
+  : {};
+
 module.exports = {
   testTimeout: 60000,
   projects: [
@@ -17,8 +26,7 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
-      globalSetup: '<rootDir>/test/setup/global-setup.ts',
-      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      ...e2eSetup,
     },
   ],
 };

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerEvaluateCommand } from './evaluate';
 
 /**
  * Adds every subcommand to the program. Each command lives in its own file in this folder
@@ -6,4 +7,5 @@ import { Command } from 'commander';
  */
 export function registerCommands(program: Command): void {
   void program;
+  registerEvaluateCommand(program);
 }

@@ -1,0 +1,7 @@
+import { InitialSchema1764892800000 } from './1764892800000-InitialSchema';
+
+/**
+ * Every migration in the order it runs. Listing the classes (rather than a file glob) makes
+ * the same list work from compiled JavaScript, ts-jest and ts-node.
+ */
+export const migrations = [InitialSchema1764892800000];

@@ -1,0 +1,30 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config';
+
+/**
+ * Applies everything the HTTP edge needs: body limits, validation, error mapping, OpenAPI.
+ * The service's main and the e2e tests both call this, so tests see the real pipeline.
+ */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: config.http.bodyLimitBytes });
+  app.enableShutdownHooks();
+  setUpOpenApi(app);
+}
+
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('qrec')
+      .setDescription('Self-hosted recommender backend: users, items, interaction events')
+      .setVersion('0.1.0')
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
+      .addSecurityRequirements('api-key')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
+}

@@ -1,0 +1,60 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies defaults to an empty environment', () => {
+    const config = loadConfig({});
+
+    expect(config.http.port).toBe(3000);
+    expect(config.http.host).toBe('127.0.0.1');
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.embeddedDataDir).toMatch(/data\/postgres$/);
+    expect(config.database.runMigrations).toBe(true);
+    expect(config.interactions.eventTypes).toContain('purchase');
+    expect(config.interactions.autoCreateItems).toBe(false);
+  });
+
+  it('parses every kind of value', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      RUN_MIGRATIONS: 'false',
+      AUTO_CREATE_ITEMS: 'true',
+      EVENT_TYPES: 'view, purchase',
+      DATABASE_URL: 'postgres://u:p@db:5432/qrec',
+      API_KEY: 'k'.repeat(16),
+    });
+
+    expect(config.http.port).toBe(8080);
+    expect(config.database.runMigrations).toBe(false);
+    expect(config.interactions.autoCreateItems).toBe(true);
+    expect(config.interactions.eventTypes).toEqual(['view', 'purchase']);
+    expect(config.database.url).toBe('postgres://u:p@db:5432/qrec');
+    expect(config.auth.apiKey).toBe('k'.repeat(16));
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({ API_KEY: '', PORT: '' });
+
+    expect(config.auth.apiKey).toBeUndefined();
+    expect(config.http.port).toBe(3000);
+  });
+
+  it('lists every invalid variable', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', RUN_MIGRATIONS: 'maybe', EVENT_TYPES: 'View' });
+    } catch (error) {
+      caught = error;
+    }
+
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems.some((p) => p.startsWith('PORT="eighty"'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('RUN_MIGRATIONS="maybe"'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('EVENT_TYPES="View"'))).toBe(true);
+  });
+
+  it('redacts secrets in errors', () => {
+    expect(() => loadConfig({ API_KEY: 'short-secret' })).toThrow('API_KEY=<redacted>');
+  });
+});

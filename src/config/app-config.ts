@@ -1,0 +1,69 @@
+import * as path from 'node:path';
+import { ZodError } from 'zod';
+import { environmentSchema } from './config.schema';
+
+export type DatabaseMode = 'embedded' | 'external';
+
+/** Typed, validated settings of one qrec process. */
+export interface AppConfig {
+  http: { host: string; port: number; bodyLimitBytes: number };
+  database: {
+    /** Set when an external PostgreSQL is used; unset means embedded. */
+    url?: string;
+    embeddedDataDir: string;
+    embeddedPort: number;
+    poolSize: number;
+    runMigrations: boolean;
+  };
+  auth: { apiKey?: string; adminApiKey?: string };
+  interactions: { eventTypes: string[]; autoCreateItems: boolean };
+  log: { level: string; format: 'json' | 'pretty' };
+}
+
+/** Raised when one or more environment variables are invalid; lists every one of them. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the environment once and maps it to the typed config. Empty strings count as
+ * unset, so `API_KEY=` in a .env file means "no key".
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(describeProblems(parsed.error, present));
+  }
+  const e = parsed.data;
+
+  return {
+    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.BODY_LIMIT_BYTES },
+    database: {
+      url: e.DATABASE_URL,
+      embeddedDataDir: path.resolve(e.EMBEDDED_PG_DATA_DIR),
+      embeddedPort: e.EMBEDDED_PG_PORT,
+      poolSize: e.DB_POOL_SIZE,
+      runMigrations: e.RUN_MIGRATIONS,
+    },
+    auth: { apiKey: e.API_KEY, adminApiKey: e.ADMIN_API_KEY },
+    interactions: { eventTypes: e.EVENT_TYPES, autoCreateItems: e.AUTO_CREATE_ITEMS },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+  };
+}
+
+const SECRET_NAMES = new Set(['API_KEY', 'ADMIN_API_KEY', 'DATABASE_URL']);
+
+function describeProblems(error: ZodError, env: Record<string, string | undefined>): string[] {
+  return error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    const shown = SECRET_NAMES.has(name) ? '<redacted>' : JSON.stringify(env[name] ?? '');
+    return `${name}=${shown}: ${issue.message}`;
+  });
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** Event types accepted by default; `EVENT_TYPES` replaces the list. */
+export const DEFAULT_EVENT_TYPES = [
+  'view',
+  'click',
+  'add_to_cart',
+  'purchase',
+  'rating',
+  'like',
+  'dislike',
+] as const;
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const eventTypeList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((type) => type.trim())
+      .filter((type) => type.length > 0),
+  )
+  .pipe(
+    z
+      .array(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'must match ^[a-z][a-z0-9_]{0,31}$'))
+      .min(1, 'must name at least one event type'),
+  );
+
+/**
+ * Environment variables read at start-up. Every name, default and range is listed in
+ * `.env.example` and in the README's configuration table.
+ */
+export const environmentSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  EMBEDDED_PG_DATA_DIR: z.string().min(1).default('./data/postgres'),
+  EMBEDDED_PG_PORT: port.default(0),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  RUN_MIGRATIONS: booleanFlag.default(true),
+  API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  AUTO_CREATE_ITEMS: booleanFlag.default(false),
+  EVENT_TYPES: eventTypeList.default([...DEFAULT_EVENT_TYPES]),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
