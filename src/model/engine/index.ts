@@ -7,7 +7,7 @@ export type { DifferentiateOptions, ParameterGradient } from './autodiff';
 export { Graph } from './graph';
 export type { AttributeValue, ConstantValue, GraphNode } from './graph';
 export { ONNX_OPSET, exportInferenceModel, serializeModel, toModelProto } from './onnx-serializer';
-export type { ParameterValue, SerializeOptions } from './onnx-serializer';
+export type { SerializeOptions } from './onnx-serializer';
 export * as op from './ops';
 export {
   EXECUTION_PROVIDERS,

@@ -1,6 +1,7 @@
 import { onnx } from 'onnx-proto';
 
 import { AttributeValue, ConstantValue, Graph, GraphNode } from './graph';
+import type { ParameterTensor } from './optim/adamw';
 import { DType, Tensor } from './tensor';
 
 /**
@@ -64,13 +65,6 @@ export function serializeModel(graph: Graph, options: SerializeOptions): Uint8Ar
   return onnx.ModelProto.encode(toModelProto(graph, options)).finish();
 }
 
-/** Parameter values in the optimizer's form: a name, a static shape and float data. */
-export interface ParameterValue {
-  name: string;
-  shape: readonly number[];
-  data: Float32Array | Float64Array;
-}
-
 /**
  * Serialises an inference model: the nodes that compute `outputs`, with the parameters stored
  * as initializers, so that the model needs only its data inputs.
@@ -78,7 +72,7 @@ export interface ParameterValue {
 export function exportInferenceModel(
   graph: Graph,
   outputs: readonly Tensor[],
-  parameters: readonly ParameterValue[],
+  parameters: readonly ParameterTensor[],
 ): Uint8Array {
   const parameterValues = new Map<string, ConstantValue>(
     parameters.map((parameter) => [

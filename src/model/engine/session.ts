@@ -1,6 +1,7 @@
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 
 import { ParameterGradient } from './autodiff';
+import type { Gradient, ParameterTensor } from './optim/adamw';
 import { ConstantValue, Graph } from './graph';
 import { serializeModel } from './onnx-serializer';
 import {
@@ -11,17 +12,7 @@ import {
 } from './providers';
 import { DType, Shape, ShapeError, Tensor, TensorData, formatShape } from './tensor';
 
-/** Trainable weights, the same structure as the optimizer's ParameterTensor. */
-export interface ParameterTensor {
-  name: string;
-  shape: readonly number[];
-  data: Float32Array | Float64Array;
-}
-
-/** A gradient as the optimizer consumes it: dense, or only the listed rows of a table. */
-export type Gradient =
-  | { kind: 'dense'; values: Float32Array | Float64Array }
-  | { kind: 'rows'; rows: Int32Array; values: Float32Array | Float64Array };
+export type { Gradient, ParameterTensor };
 
 /** A value fed to a graph input: a typed array for a static shape, or data with dims. */
 export type Feed = TensorData | { data: TensorData; dims: readonly number[] };

@@ -1,9 +1,9 @@
 /** @jest-environment ./src/model/engine/testing/ort-environment.ts */
 import { differentiate } from './autodiff';
+import { AdamW } from './optim/adamw';
 import { Graph } from './graph';
 import * as op from './ops';
 import { TrainingSession } from './session';
-import { LocalAdam } from './testing/local-adam';
 import { ParameterSet, crossEntropy, transformerBlock } from './testing/models';
 import { TestRng } from './testing/test-rng';
 
@@ -46,7 +46,7 @@ async function trainMlp(seed: number, steps: number, dropout: boolean): Promise<
   const session = await TrainingSession.create(loss, differentiate(loss, parameters.tensors), {
     intraOpNumThreads: 1,
   });
-  const optimizer = new LocalAdam(parameters.values, 0.03);
+  const optimizer = new AdamW(parameters.values, { learningRate: 0.03, weightDecay: 0 });
   const data = classificationData(rng, 64, 4, 3);
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {
@@ -81,7 +81,7 @@ async function trainTransformer(steps: number): Promise<number[]> {
   const session = await TrainingSession.create(loss, differentiate(loss, parameters.tensors), {
     intraOpNumThreads: 1,
   });
-  const optimizer = new LocalAdam(parameters.values, 0.01);
+  const optimizer = new AdamW(parameters.values, { learningRate: 0.01, weightDecay: 0 });
   const data = lookupData(rng, shape.batch, shape.sequence, vocabulary);
   const losses: number[] = [];
   for (let step = 0; step < steps; step++) {
