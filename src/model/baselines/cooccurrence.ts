@@ -15,10 +15,10 @@ const DEFAULT_WINDOW_SIZE = 5;
 const DEFAULT_RECENT_ITEMS = 3;
 
 /**
- * Item-to-item co-occurrence recommender. It counts how often two items occur close together
- * in training sequences, then scores a candidate by its co-occurrence counts with the
- * user's last few items, weighted by recency: 1 for the last item, 1/2 for the one before,
- * and so on.
+ * Item-to-item co-occurrence recommender. Fitting counts how often two items occur close
+ * together in training sequences. A candidate's score is the sum of its co-occurrence counts
+ * with the user's last few items, weighted by recency: 1 for the last item, 1/2 for the one
+ * before it, and so on.
  *
  * Candidates with equal co-occurrence scores, such as those that co-occur with none of those
  * items, are ordered by popularity: each score gets a popularity term smaller than the

@@ -4,7 +4,7 @@ import { readIdMapping, readMovieLens100kItems, readMovieLens1mMovies } from './
 import { collectItemIds, ItemMetadata, ItemVocabulary } from './item-vocabulary';
 import { RatingsFileSource } from './ratings-file-source';
 import { SequenceDataset } from './sequence-dataset';
-import { SequenceSource } from './sequence-source';
+import { SequenceSource, UserSequence } from './sequence-source';
 import { readItemIdColumn, SequentialFileSource } from './sequential-file-source';
 import { EvaluationSet, leaveOneOutSplit } from './split';
 
@@ -23,7 +23,7 @@ export interface LoadedData {
   vocabulary: ItemVocabulary;
   train: SequenceDataset;
   validation: EvaluationSet;
-  /** Leave-one-out test set; absent when the folder ships its own validation files. */
+  /** Leave-one-out test set; absent when the folder provides its own validation files. */
   test?: EvaluationSet;
   /** Users too short to evaluate, kept in `train` only (leave-one-out splits). */
   trainOnlyUserCount: number;
@@ -42,7 +42,7 @@ export function isDataFormat(value: string): value is DataFormat {
   return (DATA_FORMATS as readonly string[]).includes(value);
 }
 
-/** Guesses the format from the files present; throws when no known data file is found. */
+/** Detects the format from the files present. Throws when no known data file is found. */
 export async function detectDataFormat(folder: string): Promise<DataFormat> {
   await requireFolder(folder);
   if (await fileExists(join(folder, TRAIN_FILE))) {
@@ -176,7 +176,7 @@ class ValidationInputSource implements SequenceSource {
     this.lines = new SequentialFileSource(path);
   }
 
-  async *sequences(): AsyncGenerator<{ userId: string; itemIds: string[] }> {
+  async *sequences(): AsyncGenerator<UserSequence> {
     let expectedLine = 1;
     for await (const sequence of this.lines.sequences()) {
       if (sequence.userId !== String(expectedLine)) {
@@ -201,7 +201,11 @@ async function requireFolder(folder: string): Promise<void> {
 async function requireFile(folder: string, name: string, format: DataFormat): Promise<string> {
   const path = join(folder, name);
   if (!(await fileExists(path))) {
-    throw new Error(`${name} not found in data folder "${folder}" (required by format "${format}")`);
+    const detected = await detectDataFormat(folder).catch(() => undefined);
+    const hint = detected === undefined ? '' : `; its files match format "${detected}"`;
+    throw new Error(
+      `${name} not found in data folder "${folder}" (required by format "${format}")${hint}`,
+    );
   }
   return path;
 }

@@ -13,7 +13,7 @@ type RatingLineParser = (text: string) => RatingEvent | string;
 /**
  * Reads a MovieLens ratings file and yields each user's rated items ordered by timestamp.
  * Every rating counts as one implicit interaction, whatever its value. Events with equal
- * timestamps keep their file order. Users come out in ascending id order.
+ * timestamps keep their file order. Users are yielded in ascending id order.
  *
  * The file has no per-user order, so every event of the file is grouped in memory before
  * the first user is yielded.

@@ -4,7 +4,7 @@ import { SequenceSource } from './sequence-source';
 /**
  * Encoded user sequences packed into one Int32Array with offsets: user u's item indices are
  * `items[offsets[u]..offsets[u + 1])`, in time order. Indices are 1..N from an
- * `ItemVocabulary`; the dataset never stores padding.
+ * `ItemVocabulary`, so padding (0) never occurs in a dataset.
  */
 export class SequenceDataset {
   private constructor(
@@ -15,7 +15,7 @@ export class SequenceDataset {
 
   /**
    * Wraps packed arrays without copying them. `offsets` has one entry per user plus one, starts
-   * at 0, never decreases and ends at `items.length`; throws otherwise.
+   * at 0, never decreases and ends at `items.length`. Throws otherwise.
    */
   static fromPacked(
     userIds: readonly string[],
@@ -36,7 +36,7 @@ export class SequenceDataset {
     return new SequenceDataset(userIds, offsets, items);
   }
 
-  /** Encodes every sequence of a source; throws on an item missing from the vocabulary. */
+  /** Encodes every sequence of a source. Throws on an item missing from the vocabulary. */
   static async fromSource(
     source: SequenceSource,
     vocabulary: ItemVocabulary,
@@ -109,7 +109,15 @@ export class SequenceDatasetBuilder {
   private items: Int32Array = new Int32Array(1 << 16);
   private itemCount = 0;
 
+  /** Appends one user. Throws on an index below 1, because 0 is padding. */
   add(userId: string, itemIndices: ArrayLike<number>): void {
+    for (let position = 0; position < itemIndices.length; position += 1) {
+      const index = itemIndices[position];
+      if (!Number.isInteger(index) || index < 1) {
+        throw new RangeError(`user "${userId}": invalid item index ${index} (expected 1 or more)`);
+      }
+    }
+
     this.reserveItems(itemIndices.length);
     this.items.set(itemIndices, this.itemCount);
     this.itemCount += itemIndices.length;

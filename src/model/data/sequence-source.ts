@@ -27,17 +27,30 @@ export class DataFormatError extends Error {
   }
 }
 
-/** Orders ids numerically when both are decimal integers, otherwise as strings. */
+/**
+ * Orders ids numerically when both are decimal integers, otherwise as strings. Integer ids
+ * sort before other ids.
+ */
 export function compareIds(a: string, b: string): number {
   const isNumberA = DECIMAL_INTEGER.test(a);
   const isNumberB = DECIMAL_INTEGER.test(b);
-  if (isNumberA && isNumberB) {
-    return Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0);
+  if (isNumberA && isNumberB && Number(a) !== Number(b)) {
+    return Number(a) - Number(b);
   }
   if (isNumberA !== isNumberB) {
     return isNumberA ? -1 : 1;
   }
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareStrings(a, b);
+}
+
+function compareStrings(a: string, b: string): number {
+  if (a < b) {
+    return -1;
+  }
+  if (a > b) {
+    return 1;
+  }
+  return 0;
 }
 
 const DECIMAL_INTEGER = /^\d+$/;

@@ -2,7 +2,7 @@ import { readLines } from './line-reader';
 import { DataFormatError, SequenceSource, UserSequence } from './sequence-source';
 
 /**
- * Reads the sequential format used by SASRec-style benchmarks: line N holds user N's item
+ * Reads the sequential format used by SASRec-style benchmarks: line N contains user N's item
  * ids, space-separated, in time order. Ids must be positive integers. An empty line is a
  * user with no interactions and is skipped, but still counts for the numbering.
  */

@@ -1,7 +1,6 @@
 import { Graph, GraphNode } from './graph';
 import { GatherGradient, GradientContribution } from './gradient-rule';
 import { add, gradientRules } from './ops';
-import { scalar } from './ops/common';
 import { nodesReaching } from './onnx-serializer';
 import { rowSparseGradient, scatterGatherGradients } from './row-sparse';
 import { ShapeError, Tensor, formatShape, isFloat } from './tensor';
@@ -74,11 +73,11 @@ function backpropagate(
     node.outputs.some((output) => dependent.has(output.name)),
   );
   const contributions = new Map<string, GradientContribution[]>();
-  const seed = graph.addNode(
-    'Expand',
-    [scalar(graph, loss.dtype, 1), shapeConstant(graph, loss)],
-    [loss],
-  )[0];
+  const seed = graph.constant({
+    dtype: loss.dtype,
+    shape: loss.shape as number[],
+    data: loss.dtype === 'float64' ? Float64Array.of(1) : Float32Array.of(1),
+  });
   contributions.set(loss.name, [seed]);
 
   for (const node of [...nodes].reverse()) {
@@ -100,11 +99,6 @@ function backpropagate(
     });
   }
   return contributions;
-}
-
-function shapeConstant(graph: Graph, loss: Tensor): Tensor {
-  const data = BigInt64Array.from(loss.shape.map(() => 1n));
-  return graph.constant({ dtype: 'int64', shape: [loss.rank], data });
 }
 
 /** Names of float tensors whose value depends on at least one parameter. */

@@ -1,6 +1,7 @@
 import { onnx } from 'onnx-proto';
 
 import { AttributeValue, ConstantValue, Graph, GraphNode } from './graph';
+import type { ParameterTensor } from './optim/adamw';
 import { DType, Tensor } from './tensor';
 
 /**
@@ -62,6 +63,28 @@ export function toModelProto(graph: Graph, options: SerializeOptions): onnx.Mode
 /** Serialises the model to the ONNX protobuf wire format. */
 export function serializeModel(graph: Graph, options: SerializeOptions): Uint8Array {
   return onnx.ModelProto.encode(toModelProto(graph, options)).finish();
+}
+
+/**
+ * Serialises an inference model: the nodes that compute `outputs`, with the parameters stored
+ * as initializers, so that the model needs only its data inputs.
+ */
+export function exportInferenceModel(
+  graph: Graph,
+  outputs: readonly Tensor[],
+  parameters: readonly ParameterTensor[],
+): Uint8Array {
+  const parameterValues = new Map<string, ConstantValue>(
+    parameters.map((parameter) => [
+      parameter.name,
+      {
+        dtype: parameter.data instanceof Float64Array ? 'float64' : 'float32',
+        shape: parameter.shape,
+        data: parameter.data,
+      },
+    ]),
+  );
+  return serializeModel(graph, { outputs, parameterValues });
 }
 
 /** Returns the nodes that `outputs` depend on, in graph order. */

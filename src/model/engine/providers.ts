@@ -23,7 +23,7 @@ export interface EngineSessionOptions {
 const INSTALL_HINTS: Record<ExecutionProvider, string> = {
   cpu: 'the CPU provider is bundled with onnxruntime-node; reinstall onnxruntime-node',
   cuda:
-    'install CUDA 12 and cuDNN 9, then reinstall onnxruntime-node with ' +
+    'install the CUDA 12 libraries that the ONNX Runtime CUDA provider needs, then reinstall onnxruntime-node with ' +
     '`npm install onnxruntime-node --onnxruntime-node-install=cuda12` ' +
     '(or set ONNXRUNTIME_NODE_INSTALL=cuda12); see node_modules/onnxruntime-node/script/install.js',
   webgpu:

@@ -1,6 +1,7 @@
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 
 import { ParameterGradient } from './autodiff';
+import type { Gradient, ParameterTensor } from './optim/adamw';
 import { ConstantValue, Graph } from './graph';
 import { serializeModel } from './onnx-serializer';
 import {
@@ -11,17 +12,7 @@ import {
 } from './providers';
 import { DType, Shape, ShapeError, Tensor, TensorData, formatShape } from './tensor';
 
-/** Trainable weights, the same structure as the optimizer's ParameterTensor. */
-export interface ParameterTensor {
-  name: string;
-  shape: readonly number[];
-  data: Float32Array | Float64Array;
-}
-
-/** A gradient as the optimizer consumes it: dense, or only the listed rows of a table. */
-export type Gradient =
-  | { kind: 'dense'; values: Float32Array | Float64Array }
-  | { kind: 'rows'; rows: Int32Array; values: Float32Array | Float64Array };
+export type { Gradient, ParameterTensor };
 
 /** A value fed to a graph input: a typed array for a static shape, or data with dims. */
 export type Feed = TensorData | { data: TensorData; dims: readonly number[] };
@@ -74,7 +65,7 @@ export class EngineSession {
     return new Map(this.outputs.map((output) => [output.name, results[output.name]]));
   }
 
-  /** Ends profiling when enabled and returns the profile file name. */
+  /** Ends profiling and writes the profile file, when `profileFilePrefix` was set. */
   endProfiling(): void {
     this.session.endProfiling();
   }
@@ -143,6 +134,7 @@ export class TrainingSession {
     return { loss, gradients };
   }
 
+  /** Ends profiling and writes the profile file, when `profileFilePrefix` was set. */
   endProfiling(): void {
     this.session.endProfiling();
   }
@@ -197,7 +189,8 @@ function staticDims(shape: Shape, length: number, tensor: Tensor): number[] {
     (product, dim) => (typeof dim === 'number' ? product * dim : product),
     1,
   );
-  return shape.map((dim) => (typeof dim === 'number' ? dim : known === 0 ? 0 : length / known));
+  const inferred = known === 0 ? 0 : length / known;
+  return shape.map((dim) => (typeof dim === 'number' ? dim : inferred));
 }
 
 function checkDims(tensor: Tensor, dims: readonly number[], length: number): void {

@@ -1,13 +1,13 @@
 /**
- * Seeded pseudo-random generator (xorshift32, shifts 13/17/5 from Marsaglia, 2003), so that
- * sampled negatives are the same on every run with the same seed. Not for cryptography.
+ * Seeded pseudo-random generator (xorshift32 with shifts 13, 17 and 5), so that sampled
+ * negatives are the same on every run with the same seed. Not for cryptography.
  */
 export class SeededRandom {
   private state: number;
 
   constructor(seed: number) {
-    // Mix the seed so that small seeds do not start in a low-entropy state; xorshift32 must
-    // never hold 0.
+    // Mixing spreads small seeds over all 32 bits. The state must never be 0, because
+    // xorshift32 maps 0 to 0.
     this.state = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0 || 0x6d2b79f5;
     for (let warmUp = 0; warmUp < 8; warmUp += 1) {
       this.nextUint32();

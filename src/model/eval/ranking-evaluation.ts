@@ -162,13 +162,7 @@ class RankingAccumulator {
     this.addRecommendations(selectTopK(row, this.settings.k, this.excluded));
 
     if (this.settings.sampledNegatives > 0) {
-      const negatives = sampleNegatives(
-        this.random,
-        this.itemCount,
-        this.excluded,
-        target,
-        this.settings.sampledNegatives,
-      );
+      const negatives = this.sampleNegativesFor(target);
       addRank(this.sampled, sampledRank(row, target, negatives), this.settings.k);
     }
 
@@ -198,6 +192,21 @@ class RankingAccumulator {
       ...(sampled === undefined ? {} : { sampled }),
       fullRanks: Int32Array.from(this.fullRanks),
     };
+  }
+
+  private sampleNegativesFor(target: number): Int32Array {
+    try {
+      return sampleNegatives(
+        this.random,
+        this.itemCount,
+        this.excluded,
+        target,
+        this.settings.sampledNegatives,
+      );
+    } catch (error: unknown) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`user position ${this.fullRanks.length - 1}: ${message}`, { cause: error });
+    }
   }
 
   private setHistory(history: Int32Array, target: number, value: 0 | 1): void {

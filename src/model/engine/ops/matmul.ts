@@ -37,7 +37,26 @@ const matMulRule: GradientRule = (node, [dy], required) => {
     const rowsDy = reshape(dy!, [-1, dy!.shape[dy!.rank - 1]]);
     return [gradA, matMul(transposeLastTwo(rowsA), rowsDy)];
   }
-  return [gradA, sumToShape(matMul(transposeLastTwo(a), dy!), b.shape)];
+  return [gradA, sumToShape(transposedProduct(a, dy!), b.shape)];
 };
+
+/**
+ * Computes A^T @ dY. ONNX Runtime 1.31 fuses a Transpose of A into FusedMatMul, and its batched
+ * kernel with a transposed A ran about half as fast as (dY^T @ A)^T on [128, 4, 200, 200]
+ * attention probabilities. So the second form is used when A is the larger operand.
+ */
+function transposedProduct(a: Tensor, dy: Tensor): Tensor {
+  const sizeA = matrixSize(a);
+  const sizeDy = matrixSize(dy);
+  if (a.rank > 2 && sizeA !== undefined && sizeDy !== undefined && sizeA > sizeDy) {
+    return transposeLastTwo(matMul(transposeLastTwo(dy), a));
+  }
+  return matMul(transposeLastTwo(a), dy);
+}
+
+function matrixSize(tensor: Tensor): number | undefined {
+  const [rows, columns] = tensor.shape.slice(-2);
+  return typeof rows === 'number' && typeof columns === 'number' ? rows * columns : undefined;
+}
 
 export const matMulGradients: Record<string, GradientRule> = { MatMul: matMulRule };

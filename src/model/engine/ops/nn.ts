@@ -1,7 +1,8 @@
+import { GraphNode } from '../graph';
 import { GradientRule } from '../gradient-rule';
 import { Dim, ShapeError, Tensor, formatShape, normalizeAxis } from '../tensor';
 import { graphOf, int64Vector, requireDType, requireSameDType, sameShape, scalar } from './common';
-import { cast, mul, sub, where } from './elementwise';
+import { add, cast, div, mul, sqrt, sub, where } from './elementwise';
 import { reduceMean, sumToShape } from './reduce';
 
 export interface LayerNormalizationOptions {
@@ -32,7 +33,9 @@ export function layerNormalization(
     }
   }
   const statisticsShape: Dim[] = [...x.shape.slice(0, axis), ...normalizedShape.map(() => 1)];
-  const statistics = { dtype: x.dtype, shape: statisticsShape };
+  // ONNX Runtime 1.31 returns Mean and InvStdDev in float32 (stash_type 1) for every input
+  // type, because its CPU provider has no kernel for stash_type 11 (float64).
+  const statistics = { dtype: 'float32' as const, shape: statisticsShape };
   const [y] = graphOf(x).addNode(
     'LayerNormalization',
     [x, scale, bias],
@@ -40,7 +43,7 @@ export function layerNormalization(
     {
       axis: { type: 'int', value: axis },
       epsilon: { type: 'float', value: options.epsilon ?? 1e-5 },
-      stash_type: { type: 'int', value: x.dtype === 'float64' ? 11 : 1 },
+      stash_type: { type: 'int', value: 1 },
     },
   );
   return y;
@@ -48,15 +51,16 @@ export function layerNormalization(
 
 /**
  * dx = invStd * (g - mean(g) - xHat * mean(g * xHat)) with g = dy * scale, where the means run
- * over the normalised axes; it reuses the Mean and InvStdDev outputs of the forward node.
+ * over the normalised axes. Float32 graphs reuse the Mean and InvStdDev outputs of the forward
+ * node; float64 graphs recompute them in float64 because those outputs are float32.
  */
 const layerNormalizationRule: GradientRule = (node, [dy], required) => {
   const [x, scale, bias] = node.inputs as Tensor[];
-  const [, mean, invStdDev] = node.outputs;
   const attribute = node.attributes.axis;
   const axis = attribute?.type === 'int' ? attribute.value : x.rank - 1;
   const axes = [...Array(x.rank - axis).keys()].map((offset) => axis + offset);
 
+  const { mean, invStdDev } = statistics(node, axes);
   const xHat = mul(sub(x, mean), invStdDev);
   const g = mul(dy!, scale);
   const gradX = required[0]
@@ -69,6 +73,19 @@ const layerNormalizationRule: GradientRule = (node, [dy], required) => {
   const gradBias = required[2] ? sumToShape(dy!, bias.shape) : undefined;
   return [gradX, gradScale, gradBias];
 };
+
+function statistics(node: GraphNode, axes: number[]): { mean: Tensor; invStdDev: Tensor } {
+  const x = node.inputs[0] as Tensor;
+  if (x.dtype === 'float32') {
+    return { mean: node.outputs[1], invStdDev: node.outputs[2] };
+  }
+  const attribute = node.attributes.epsilon;
+  const epsilon = attribute?.type === 'float' ? attribute.value : 1e-5;
+  const mean = reduceMean(x, axes, true);
+  const centered = sub(x, mean);
+  const variance = reduceMean(mul(centered, centered), axes, true);
+  return { mean, invStdDev: div(1, sqrt(add(variance, epsilon))) };
+}
 
 export type DropoutOptions = { ratio: number; seed: number } | { ratio: number; mask: Tensor };
 
@@ -116,7 +133,7 @@ export interface TopKResult {
   indices: Tensor;
 }
 
-/** The `k` largest (or smallest) entries along `axis`, sorted; for inference graphs. */
+/** Selects the `k` largest (or smallest) entries along `axis`, sorted. It has no gradient rule. */
 export function topK(
   x: Tensor,
   k: number,

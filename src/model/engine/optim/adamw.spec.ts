@@ -229,6 +229,19 @@ describe('AdamW row-sparse gradients', () => {
     }
   });
 
+  it('matches dense for a row in every step', () => {
+    const sparse = tensor('table', [2, 1], [1, 2]);
+    const reference = tensor('table', [2, 1], [1, 2]);
+    const sparseOptimizer = createAdamW([sparse]);
+    const referenceOptimizer = createAdamW([reference]);
+    sparseOptimizer.step(new Map([['table', rows([0, 1], [0.5, 0.1])]]));
+    referenceOptimizer.step(new Map([['table', dense([0.5, 0.1])]]));
+    sparseOptimizer.step(new Map([['table', rows([0], [-0.3])]]));
+    referenceOptimizer.step(new Map([['table', dense([-0.3, 0])]]));
+    expect(sparse.data[0]).toBe(reference.data[0]);
+    expect(sparse.data[1]).not.toBe(reference.data[1]);
+  });
+
   it('leaves rows not listed unchanged', () => {
     const sparse = tensor('table', [4, 2], initial);
     const optimizer = createAdamW([sparse]);

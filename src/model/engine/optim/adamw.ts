@@ -67,8 +67,9 @@ interface ParameterSlot extends ParameterLayout {
  * change, including weight decay. Rows that are not listed keep their moments, so their
  * momentum does not decay and they do not move, while dense AdamW would still move them by the
  * decaying momentum and by weight decay. Bias correction still uses the global step count, so a
- * row first touched at step 100 gets the step-100 correction. On a first step, or when the
- * other rows' moments are zero, the listed rows match a dense step with zero gradient elsewhere.
+ * row first touched at step 100 gets the step-100 correction. A row listed in every step so far
+ * gets exactly the dense update, so on the first step the listed rows match a dense step with
+ * zero gradient in the other rows.
  *
  * A parameter with no entry in the gradient map is left unchanged (no Adam term, no decay).
  *

@@ -1,32 +1,25 @@
-/**
- * Seeded generator for tests (mulberry32 with Box-Muller normals). It is deterministic across
- * platforms because it uses only 32-bit integer arithmetic before the final division.
- */
+import { Rng, createRng } from '../random';
+
+/** Seeded values for tests and benchmarks, drawn from the engine's `createRng`. */
 export class TestRng {
-  private state: number;
+  private readonly rng: Rng;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.rng = createRng(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.rng.next();
   }
 
   /** Standard normal. */
   normal(): number {
-    const u = 1 - this.next();
-    const v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return this.rng.normal();
   }
 
-  /** Fills `length` values from `sample`. */
-  array(length: number, sample: () => number = () => this.normal()): number[] {
+  /** Returns `length` values drawn from `sample`, standard normals by default. */
+  array(length: number, sample: () => number = () => this.rng.normal()): number[] {
     return Array.from({ length }, sample);
   }
 }

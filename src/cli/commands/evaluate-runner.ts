@@ -1,0 +1,208 @@
+import { BaselineName, fitBaseline } from '../../model/baselines';
+import {
+  DataFormat,
+  detectDataFormat,
+  LoadedData,
+  loadDataFolder,
+} from '../../model/data/data-folder';
+import { EvaluationSet, MIN_ITEMS_FOR_EVALUATION } from '../../model/data/split';
+import { EvaluationReport, evaluateRanking } from '../../model/eval/ranking-evaluation';
+import { Scorer } from '../../model/eval/scorer';
+
+// Kept apart from the commander wiring in evaluate.ts because commander 15 is an ES module
+// that Jest cannot load under Node 20, so the specs test this file directly.
+
+export const SPLITS = ['validation', 'test'] as const;
+export type SplitName = (typeof SPLITS)[number];
+
+export interface EvaluateCommandOptions {
+  data: string;
+  format?: DataFormat;
+  split?: SplitName;
+  k: number;
+  sampledNegatives: number;
+  seed: number;
+  baselines: BaselineName[];
+  json?: boolean;
+}
+
+/** One recommender to evaluate: a baseline now, a trained model later. */
+interface NamedScorer {
+  name: string;
+  /** Seconds spent fitting or loading the recommender. */
+  fitSeconds: number;
+  scorer: Scorer;
+}
+
+interface RecommenderResult {
+  recommender: string;
+  fitSeconds: number;
+  evaluationSeconds: number;
+  report: EvaluationReport;
+}
+
+/** Loads the data folder, evaluates each recommender and prints the results to stdout. */
+export async function runEvaluate(options: EvaluateCommandOptions): Promise<void> {
+  const format = options.format ?? (await detectDataFormat(options.data));
+  logProgress(`loading ${options.data} as ${format}`);
+  const data = await loadDataFolder(options.data, format);
+  const { split, evaluationSet } = selectEvaluationSet(data, options.split);
+
+  const itemPopularity = data.train.itemCounts(data.vocabulary.size);
+  const results: RecommenderResult[] = [];
+  for (const recommender of buildRecommenders(options.baselines, data)) {
+    logProgress(`evaluating ${recommender.name}`);
+    const started = performance.now();
+    const report = await evaluateRanking(recommender.scorer, evaluationSet, data.vocabulary.size, {
+      itemPopularity,
+      k: options.k,
+      sampledNegatives: options.sampledNegatives,
+      seed: options.seed,
+    });
+    results.push({
+      recommender: recommender.name,
+      fitSeconds: recommender.fitSeconds,
+      evaluationSeconds: (performance.now() - started) / 1000,
+      report,
+    });
+  }
+
+  const summary = summariseData(options.data, data, split, evaluationSet);
+  console.log(options.json === true ? toJson(summary, results) : toTables(summary, results));
+}
+
+/**
+ * Fits the requested baselines on the training sequences.
+ * TODO: add a --model <path> option that loads a trained ONNX model and appends its scorer
+ * here, so that the model is evaluated on the same users and items as the baselines.
+ */
+function buildRecommenders(names: BaselineName[], data: LoadedData): NamedScorer[] {
+  return names.map((name) => {
+    logProgress(`fitting ${name}`);
+    const started = performance.now();
+    const scorer = fitBaseline(name, data.train, data.vocabulary.size);
+    return { name, fitSeconds: (performance.now() - started) / 1000, scorer };
+  });
+}
+
+/** Returns the requested split, or the test split when there is one and none was requested. */
+function selectEvaluationSet(
+  data: LoadedData,
+  requested: SplitName | undefined,
+): { split: SplitName; evaluationSet: EvaluationSet } {
+  if (requested === 'validation' || (requested === undefined && data.test === undefined)) {
+    return { split: 'validation', evaluationSet: data.validation };
+  }
+  if (data.test === undefined) {
+    throw new Error(
+      'split "test" is not available: this folder provides its own validation files, ' +
+        'use --split validation',
+    );
+  }
+  return { split: 'test', evaluationSet: data.test };
+}
+
+interface DataSummary {
+  data: string;
+  format: DataFormat;
+  split: SplitName;
+  evaluatedUsers: number;
+  itemCount: number;
+  trainingUsers: number;
+  trainingInteractions: number;
+  trainOnlyUsers: number;
+}
+
+function summariseData(
+  folder: string,
+  data: LoadedData,
+  split: SplitName,
+  evaluationSet: EvaluationSet,
+): DataSummary {
+  return {
+    data: folder,
+    format: data.format,
+    split,
+    evaluatedUsers: evaluationSet.targets.length,
+    itemCount: data.vocabulary.size,
+    trainingUsers: data.train.userCount,
+    trainingInteractions: data.train.interactionCount,
+    trainOnlyUsers: data.trainOnlyUserCount,
+  };
+}
+
+function toJson(summary: DataSummary, results: RecommenderResult[]): string {
+  const recommenders = results.map(({ recommender, fitSeconds, evaluationSeconds, report }) => ({
+    recommender,
+    fitSeconds,
+    evaluationSeconds,
+    k: report.k,
+    full: report.full,
+    ...(report.sampled === undefined ? {} : { sampled: report.sampled }),
+  }));
+  return JSON.stringify({ ...summary, recommenders }, null, 2);
+}
+
+function toTables(summary: DataSummary, results: RecommenderResult[]): string {
+  const k = results[0]?.report.k ?? 0;
+  const lines = [
+    `data: ${summary.data} (${summary.format}), split: ${summary.split}`,
+    `training: ${summary.trainingUsers} users, ${summary.trainingInteractions} interactions; ` +
+      `evaluated users: ${summary.evaluatedUsers}; items: ${summary.itemCount}` +
+      (summary.trainOnlyUsers > 0
+        ? `; users with fewer than ${MIN_ITEMS_FOR_EVALUATION} items (training only): ${summary.trainOnlyUsers}`
+        : ''),
+    '',
+    `Full ranking over all ${summary.itemCount} items, history removed, top ${k}`,
+    ...formatTable(
+      ['recommender', `HR@${k}`, `NDCG@${k}`, 'MRR', 'coverage', 'mean popularity', 'seconds'],
+      results.map(({ recommender, report, fitSeconds, evaluationSeconds }) => [
+        recommender,
+        report.full.hitRate.toFixed(4),
+        report.full.ndcg.toFixed(4),
+        report.full.mrr.toFixed(4),
+        report.full.coverage.toFixed(4),
+        report.full.meanPopularity.toFixed(1),
+        (fitSeconds + evaluationSeconds).toFixed(2),
+      ]),
+    ),
+  ];
+
+  const sampled = results.filter((result) => result.report.sampled !== undefined);
+  const first = sampled[0]?.report.sampled;
+  if (first !== undefined) {
+    lines.push(
+      '',
+      `Sampled ranking: target among ${first.negatives} random negatives (seed ${first.seed})`,
+      ...formatTable(
+        ['recommender', `HR@${k}`, `NDCG@${k}`, 'MRR'],
+        sampled.map(({ recommender, report }) => [
+          recommender,
+          report.sampled?.hitRate.toFixed(4) ?? '',
+          report.sampled?.ndcg.toFixed(4) ?? '',
+          report.sampled?.mrr.toFixed(4) ?? '',
+        ]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Left-aligns the first column and right-aligns the others. */
+function formatTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
+  );
+  const formatRow = (cells: string[]): string =>
+    cells
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
+      )
+      .join('  ');
+  return [formatRow(header), ...rows.map(formatRow)];
+}
+
+/** Progress goes to stderr so that `--json` output on stdout stays parseable. */
+function logProgress(message: string): void {
+  console.error(`qrec evaluate: ${message}`);
+}
