@@ -8,6 +8,8 @@ import {
 import { EvaluationSet, MIN_ITEMS_FOR_EVALUATION } from '../../model/data/split';
 import { EvaluationReport, evaluateRanking } from '../../model/eval/ranking-evaluation';
 import { Scorer } from '../../model/eval/scorer';
+import { loadModel } from '../../model/qformer/model-store';
+import { QFormerRecommender, scorerForVocabulary } from '../../model/qformer/recommender';
 
 // Kept apart from the commander wiring in evaluate.ts because commander 15 is an ES module
 // that Jest cannot load under Node 20, so the specs test this file directly.
@@ -23,6 +25,8 @@ export interface EvaluateCommandOptions {
   sampledNegatives: number;
   seed: number;
   baselines: BaselineName[];
+  /** Saved model directory to evaluate next to the baselines. */
+  model?: string;
   json?: boolean;
 }
 
@@ -50,7 +54,13 @@ export async function runEvaluate(options: EvaluateCommandOptions): Promise<void
 
   const itemPopularity = data.train.itemCounts(data.vocabulary.size);
   const results: RecommenderResult[] = [];
-  for (const recommender of buildRecommenders(options.baselines, data)) {
+  const recommenders = buildRecommenders(options.baselines, data);
+  const model =
+    options.model === undefined ? undefined : await loadTrainedModel(options.model, data);
+  if (model !== undefined) {
+    recommenders.push(model.named);
+  }
+  for (const recommender of recommenders) {
     logProgress(`evaluating ${recommender.name}`);
     const started = performance.now();
     const report = await evaluateRanking(recommender.scorer, evaluationSet, data.vocabulary.size, {
@@ -67,15 +77,13 @@ export async function runEvaluate(options: EvaluateCommandOptions): Promise<void
     });
   }
 
+  await model?.recommender.release();
+
   const summary = summariseData(options.data, data, split, evaluationSet);
   console.log(options.json === true ? toJson(summary, results) : toTables(summary, results));
 }
 
-/**
- * Fits the requested baselines on the training sequences.
- * TODO: add a --model <path> option that loads a trained ONNX model and appends its scorer
- * here, so that the model is evaluated on the same users and items as the baselines.
- */
+/** Fits the requested baselines on the training sequences. */
 function buildRecommenders(names: BaselineName[], data: LoadedData): NamedScorer[] {
   return names.map((name) => {
     logProgress(`fitting ${name}`);
@@ -83,6 +91,24 @@ function buildRecommenders(names: BaselineName[], data: LoadedData): NamedScorer
     const scorer = fitBaseline(name, data.train, data.vocabulary.size);
     return { name, fitSeconds: (performance.now() - started) / 1000, scorer };
   });
+}
+
+/** Loads a saved model; its scorer maps item ids when its vocabulary differs from the data's. */
+async function loadTrainedModel(
+  directory: string,
+  data: LoadedData,
+): Promise<{ named: NamedScorer; recommender: QFormerRecommender }> {
+  logProgress(`loading model ${directory}`);
+  const started = performance.now();
+  const recommender = new QFormerRecommender(await loadModel(directory));
+  const scorer = scorerForVocabulary(recommender, data.vocabulary);
+  const readout = recommender.model.config.readout;
+  const name =
+    readout === 'last' ? 'sasrec (last-slot readout)' : `qformer (m=${recommender.interestCount})`;
+  return {
+    named: { name, fitSeconds: (performance.now() - started) / 1000, scorer },
+    recommender,
+  };
 }
 
 /** Returns the requested split, or the test split when there is one and none was requested. */

@@ -40,6 +40,7 @@ export function registerEvaluateCommand(program: Command): void {
       parseBaselineNames,
       [...BASELINE_NAMES],
     )
+    .option('--model <dir>', 'also evaluate the model saved in this directory by qrec train')
     .option('--json', 'print the results as JSON instead of tables')
     .action(async (options: EvaluateCommandOptions) => {
       await runEvaluate(options);

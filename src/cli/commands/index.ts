@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerEvaluateCommand } from './evaluate';
+import { registerTrainCommand } from './train';
 
 /**
  * Adds every subcommand to the program. Each command lives in its own file in this folder
@@ -8,4 +9,5 @@ import { registerEvaluateCommand } from './evaluate';
 export function registerCommands(program: Command): void {
   void program;
   registerEvaluateCommand(program);
+  registerTrainCommand(program);
 }

@@ -1,4 +1,5 @@
 import { Tensor as OrtTensor } from 'onnxruntime-node';
+import { ItemVocabulary } from '../data/item-vocabulary';
 import { Scorer } from '../eval/scorer';
 import { InteractionSequence, packHistories } from './batch';
 import { interestCount } from './config';
@@ -98,4 +99,43 @@ function checkIndices(values: Int32Array, maximum: number, what: string): void {
       throw new RangeError(`${what} index ${value} is outside 1..${maximum}`);
     }
   }
+}
+
+/**
+ * Wraps a model's scorer for data encoded with another item vocabulary: histories are
+ * translated by item id into the model's indices, and scores back into the data's. Items the
+ * model has never seen are dropped from histories and get the lowest score.
+ */
+export function scorerForVocabulary(
+  recommender: QFormerRecommender,
+  dataVocabulary: ItemVocabulary,
+): Scorer {
+  const modelVocabulary = recommender.model.vocabulary;
+  const toModel = new Int32Array(dataVocabulary.size + 1);
+  let identical = dataVocabulary.size === modelVocabulary.size;
+  for (let index = 1; index <= dataVocabulary.size; index += 1) {
+    toModel[index] = modelVocabulary.indexOf(dataVocabulary.itemId(index)) ?? 0;
+    identical &&= toModel[index] === index;
+  }
+  if (identical) {
+    return recommender.score;
+  }
+  return async (histories) => {
+    const translated = histories.map((history) =>
+      Int32Array.from(history, (index) => toModel[index]).filter((index) => index > 0),
+    );
+    const modelScores = await recommender.score(translated);
+    const rowLength = dataVocabulary.size + 1;
+    const modelRowLength = modelVocabulary.size + 1;
+    const scores = new Float32Array(histories.length * rowLength).fill(-1e9);
+    for (let user = 0; user < histories.length; user += 1) {
+      for (let index = 1; index < rowLength; index += 1) {
+        const modelIndex = toModel[index];
+        if (modelIndex > 0) {
+          scores[user * rowLength + index] = modelScores[user * modelRowLength + modelIndex];
+        }
+      }
+    }
+    return scores;
+  };
 }

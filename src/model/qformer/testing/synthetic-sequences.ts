@@ -1,5 +1,5 @@
 import { ItemVocabulary } from '../../data/item-vocabulary';
-import { SequenceDatasetBuilder } from '../../data/sequence-dataset';
+import { SequenceDataset, SequenceDatasetBuilder } from '../../data/sequence-dataset';
 import { leaveOneOutSplit } from '../../data/split';
 import { createRng } from '../../engine/random';
 import { TrainingData } from '../trainer';
@@ -23,6 +23,8 @@ export interface SyntheticOptions {
  */
 export function syntheticSequences(options: SyntheticOptions): TrainingData & {
   itemCount: number;
+  /** Every user's whole sequence, before the leave-one-out split. */
+  sequences: SequenceDataset;
 } {
   const rng = createRng(options.seed);
   const itemCount = options.clusters * options.itemsPerCluster;
@@ -58,6 +60,7 @@ export function syntheticSequences(options: SyntheticOptions): TrainingData & {
     }
     builder.add(`user-${user}`, items);
   }
-  const split = leaveOneOutSplit(builder.build());
-  return { vocabulary, train: split.train, validation: split.validation, itemCount };
+  const sequences = builder.build();
+  const split = leaveOneOutSplit(sequences);
+  return { vocabulary, train: split.train, validation: split.validation, itemCount, sequences };
 }

@@ -1,0 +1,92 @@
+/** @jest-environment ./src/model/engine/testing/ort-environment.ts */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { syntheticSequences } from '../../model/qformer/testing/synthetic-sequences';
+import { runEvaluate } from './evaluate-runner';
+import { formatDuration, runTrain, TrainCommandOptions } from './train-runner';
+
+/** Writes generated sequences as a sequential-format train.txt (line N = user N). */
+async function writeDataFolder(folder: string): Promise<void> {
+  const data = syntheticSequences({
+    users: 120,
+    clusters: 4,
+    itemsPerCluster: 10,
+    length: 12,
+    seed: 3,
+  });
+  const lines: string[] = [];
+  for (let user = 0; user < data.sequences.userCount; user += 1) {
+    lines.push(Array.from(data.sequences.sequence(user)).join(' '));
+  }
+  await writeFile(join(folder, 'train.txt'), `${lines.join('\n')}\n`);
+}
+
+function trainOptions(folder: string): TrainCommandOptions {
+  return {
+    data: folder,
+    out: join(folder, 'model'),
+    topK: 5,
+    threads: 1,
+    progress: false,
+    model: { dim: 16, maxLength: 12, encoderBlocks: 1, queryCount: 2, feedForwardDim: 16 },
+    trainer: { epochs: 2, batchSize: 32, learningRate: 5e-3, warmupSteps: 2, seed: 1 },
+  };
+}
+
+describe('runTrain', () => {
+  let folder: string;
+  let printed: string[];
+  let logged: string[];
+
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'qrec-train-'));
+    printed = [];
+    logged = [];
+    jest.spyOn(console, 'log').mockImplementation((text: string) => printed.push(text));
+    jest.spyOn(console, 'error').mockImplementation((text: string) => logged.push(text));
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('logs one line per epoch', async () => {
+    await writeDataFolder(folder);
+
+    const result = await runTrain(trainOptions(folder));
+
+    const epochLines = logged.filter((line) => line.startsWith('qrec train: epoch '));
+    expect(result.epochs).toHaveLength(2);
+    expect(epochLines).toHaveLength(2);
+    expect(epochLines[0]).toMatch(/loss \d+\.\d{4} \| val NDCG@10 \d\.\d{4} HR@10 \d\.\d{4}/);
+    expect(epochLines[0]).toMatch(/seq\/s \| elapsed \d+m\d\ds \| ETA \d+m\d\ds/);
+  });
+
+  it('saves a model that evaluate reads', async () => {
+    await writeDataFolder(folder);
+    await runTrain(trainOptions(folder));
+
+    await runEvaluate({
+      data: folder,
+      k: 10,
+      sampledNegatives: 0,
+      seed: 42,
+      baselines: ['popular'],
+      model: join(folder, 'model'),
+      json: true,
+    });
+
+    const output = JSON.parse(printed.join('\n'));
+    const names = output.recommenders.map((entry: { recommender: string }) => entry.recommender);
+    expect(names).toEqual(['popular', 'qformer (m=2)']);
+    const metrics = JSON.parse(await readFile(join(folder, 'model', 'metrics.json'), 'utf8'));
+    expect(metrics.bestEpoch).toBeGreaterThanOrEqual(1);
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(75)).toBe('1m15s');
+    expect(formatDuration(3725)).toBe('1h02m05s');
+  });
+});

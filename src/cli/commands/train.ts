@@ -1,0 +1,172 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DATA_FORMATS, DataFormat } from '../../model/data/data-folder';
+import { DEFAULT_QFORMER_CONFIG, InterestAggregation, Readout } from '../../model/qformer/config';
+import { DEFAULT_TRAINER_OPTIONS } from '../../model/qformer/trainer';
+import { runTrain } from './train-runner';
+
+interface TrainFlags {
+  data: string;
+  format?: DataFormat;
+  out: string;
+  dim: number;
+  maxLength: number;
+  encoderBlocks: number;
+  queries: number;
+  qformerBlocks: number;
+  heads: number;
+  ffnDim: number;
+  dropout: number;
+  relativePositionBias: boolean;
+  readout: Readout;
+  aggregation: InterestAggregation;
+  temperature: number;
+  fullSoftmaxMaxItems: number;
+  negatives: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  warmupSteps: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  patience: number;
+  seed: number;
+  maxMinutes?: number;
+  threads: number;
+  topK: number;
+  progress: boolean;
+}
+
+/** Adds `qrec train`, which trains the Q-Former recommender and saves it as a model directory. */
+export function registerTrainCommand(program: Command): void {
+  const model = DEFAULT_QFORMER_CONFIG;
+  const trainer = DEFAULT_TRAINER_OPTIONS;
+  program
+    .command('train')
+    .description(
+      'Train the Q-Former sequential recommender on a data folder, stop early on validation ' +
+        'NDCG@10 and save the best epoch as a model directory (ONNX model, item ids, ' +
+        'configuration, metrics)',
+    )
+    .requiredOption('--data <folder>', 'data folder to read')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'layout of the data folder (detected from its files when omitted)',
+      ).choices(DATA_FORMATS),
+    )
+    .option('--out <dir>', 'model directory to write (replaced if it exists)', 'qformer-model')
+    .option('--dim <n>', 'embedding and attention width d', integer(1), model.dim)
+    .option('--max-length <n>', 'interactions per history window L', integer(1), model.maxLength)
+    .option('--encoder-blocks <n>', 'causal self-attention blocks', integer(0), model.encoderBlocks)
+    .option('--queries <n>', 'learned queries m (interests per user)', integer(1), model.queryCount)
+    .option('--qformer-blocks <n>', 'Q-Former blocks', integer(1), model.qformerBlocks)
+    .option('--heads <n>', 'attention heads (must divide --dim)', integer(1), model.heads)
+    .option('--ffn-dim <n>', 'feed-forward hidden width', integer(1), model.feedForwardDim)
+    .option('--dropout <ratio>', 'dropout ratio in [0, 1)', decimal, model.dropout)
+    .option('--no-relative-position-bias', 'drop the cross-attention bias indexed by recency')
+    .addOption(
+      new Option('--readout <kind>', 'qformer, or last for a SASRec-style last-slot readout')
+        .choices(['qformer', 'last'])
+        .default(model.readout),
+    )
+    .addOption(
+      new Option('--aggregation <kind>', 'combine interest scores by max or logsumexp')
+        .choices(['max', 'logsumexp'])
+        .default(model.aggregation),
+    )
+    .option('--temperature <t>', 'log-sum-exp temperature', decimal, model.aggregationTemperature)
+    .option(
+      '--full-softmax-max-items <n>',
+      'largest catalogue trained with the full softmax; larger ones use sampled softmax',
+      integer(1),
+      model.fullSoftmaxMaxItems,
+    )
+    .option(
+      '--negatives <n>',
+      'shared negatives per sampled-softmax step',
+      integer(1),
+      model.sampledNegatives,
+    )
+    .option('--epochs <n>', 'maximum epochs', integer(1), trainer.epochs)
+    .option('--batch-size <n>', 'sequences per step', integer(1), trainer.batchSize)
+    .option('--learning-rate <lr>', 'peak AdamW learning rate', decimal, trainer.learningRate)
+    .option('--warmup-steps <n>', 'linear warm-up steps', integer(0), trainer.warmupSteps)
+    .option('--weight-decay <w>', 'AdamW decoupled weight decay', decimal, trainer.weightDecay)
+    .option('--max-grad-norm <n>', 'gradient clipping norm', decimal, trainer.maxGradNorm)
+    .option(
+      '--patience <n>',
+      'epochs without a better validation NDCG@10 before stopping',
+      integer(1),
+      trainer.patience,
+    )
+    .option(
+      '--seed <n>',
+      'seed of initialisation, batch order, negatives and dropout',
+      integer(0),
+      trainer.seed,
+    )
+    .option('--max-minutes <m>', 'stop after the epoch that ends past this many minutes', decimal)
+    .option(
+      '--threads <n>',
+      'ONNX Runtime intra-op threads (0: ONNX Runtime default)',
+      integer(0),
+      0,
+    )
+    .option('--top-k <n>', 'K of the exported top-K output', integer(1), 100)
+    .option('--no-progress', 'hide the progress bar')
+    .action(async (flags: TrainFlags) => {
+      await runTrain({
+        data: flags.data,
+        format: flags.format,
+        out: flags.out,
+        topK: flags.topK,
+        threads: flags.threads,
+        progress: flags.progress,
+        model: {
+          dim: flags.dim,
+          maxLength: flags.maxLength,
+          encoderBlocks: flags.encoderBlocks,
+          queryCount: flags.queries,
+          qformerBlocks: flags.qformerBlocks,
+          heads: flags.heads,
+          feedForwardDim: flags.ffnDim,
+          dropout: flags.dropout,
+          relativePositionBias: flags.relativePositionBias,
+          readout: flags.readout,
+          aggregation: flags.aggregation,
+          aggregationTemperature: flags.temperature,
+          fullSoftmaxMaxItems: flags.fullSoftmaxMaxItems,
+          sampledNegatives: flags.negatives,
+        },
+        trainer: {
+          epochs: flags.epochs,
+          batchSize: flags.batchSize,
+          learningRate: flags.learningRate,
+          warmupSteps: flags.warmupSteps,
+          weightDecay: flags.weightDecay,
+          maxGradNorm: flags.maxGradNorm,
+          patience: flags.patience,
+          seed: flags.seed,
+          maxSeconds: flags.maxMinutes === undefined ? undefined : flags.maxMinutes * 60,
+        },
+      });
+    });
+}
+
+function integer(minimum: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < minimum) {
+      throw new InvalidArgumentError(`expected an integer of at least ${minimum}, got "${value}".`);
+    }
+    return parsed;
+  };
+}
+
+function decimal(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0) {
+    throw new InvalidArgumentError(`expected a number of at least 0, got "${value}".`);
+  }
+  return parsed;
+}
