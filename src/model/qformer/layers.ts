@@ -1,3 +1,4 @@
+import { Graph } from '../engine/graph';
 import * as op from '../engine/ops';
 import { Tensor } from '../engine/tensor';
 import { ParameterRegistry } from './parameters';
@@ -58,10 +59,25 @@ export interface AttentionResult {
   weights: Tensor;
 }
 
+/** Additive attention masks and biases, kept apart so that each is applied cheaply. */
+export interface AttentionBias {
+  /**
+   * Added to the scores [..., heads, Tq, Tk]; a batch-independent pattern such as the causal
+   * mask (as `MASKED_SCORE`) plus a position bias.
+   */
+  scores?: Tensor;
+  /** Per-key bias [batch, 1, Tk, 1], such as `MASKED_SCORE` on padding keys. */
+  keys?: Tensor;
+}
+
 /**
  * Multi-head scaled dot-product attention from `queries` [..., Tq, d] to `keys` [..., Tk, d],
- * with leading axes broadcast. `bias` is added to the scores [..., heads, Tq, Tk] before the
- * Softmax and carries the masks (as `MASKED_SCORE`) and any position bias.
+ * with leading axes broadcast.
+ *
+ * The per-key bias rides along in the query-key product: queries get an extra component 1
+ * and keys an extra component equal to their bias, so q'·k' = q·k + bias(k) without an
+ * elementwise pass over the [..., heads, Tq, Tk] scores. The score scale is applied to the
+ * queries for the same reason.
  */
 export function multiHeadAttention(
   context: LayerContext,
@@ -69,22 +85,46 @@ export function multiHeadAttention(
   queries: Tensor,
   keys: Tensor,
   heads: number,
-  bias: Tensor | undefined,
+  bias: AttentionBias,
 ): AttentionResult {
   const dim = queries.shape[queries.rank - 1] as number;
   const headDim = dim / heads;
-  const q = splitHeads(linear(context, `${name}.query`, queries, dim), heads);
-  const k = splitHeads(linear(context, `${name}.key`, keys, dim), heads);
+  let q = op.mul(
+    splitHeads(linear(context, `${name}.query`, queries, dim), heads),
+    1 / Math.sqrt(headDim),
+  );
+  let k = splitHeads(linear(context, `${name}.key`, keys, dim), heads);
   const v = splitHeads(linear(context, `${name}.value`, keys, dim), heads);
+  if (bias.keys !== undefined) {
+    const graph = context.registry.graph;
+    const last = new Float32Array(headDim + 1);
+    last[headDim] = 1;
+    const unit = op.constant(graph, 'float32', [headDim + 1], last);
+    const widen = widenMatrix(graph, headDim);
+    q = op.add(op.matMul(q, widen), unit);
+    k = op.add(op.matMul(k, widen), op.mul(bias.keys, unit));
+  }
 
-  let scores = op.mul(op.matMul(q, op.transposeLastTwo(k)), 1 / Math.sqrt(headDim));
-  if (bias !== undefined) {
-    scores = op.add(scores, bias);
+  let scores = op.matMul(q, op.transposeLastTwo(k));
+  if (bias.scores !== undefined) {
+    scores = op.add(scores, bias.scores);
   }
   const weights = op.softmax(scores, -1);
-  const context_ = mergeHeads(op.matMul(weights, v));
-  const output = linear(context, `${name}.output`, context_, dim);
+  const attended = mergeHeads(op.matMul(weights, v));
+  const output = linear(context, `${name}.output`, attended, dim);
   return { output, weights };
+}
+
+/**
+ * Constant [n, n + 1] matrix that appends a zero component to the last axis. A MatMul does
+ * this because the engine has no gradient rule for Pad.
+ */
+function widenMatrix(graph: Graph, n: number): Tensor {
+  const values = new Float32Array(n * (n + 1));
+  for (let i = 0; i < n; i += 1) {
+    values[i * (n + 1) + i] = 1;
+  }
+  return op.constant(graph, 'float32', [n, n + 1], values);
 }
 
 /** [..., T, d] to [..., heads, T, d / heads]. */

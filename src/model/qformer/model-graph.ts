@@ -71,9 +71,10 @@ export function buildModel(
     std: 1 / Math.sqrt(d),
   });
   const valid = validSlotMask(config, inputs.lengths);
+  // Per-key bias [batch, 1, L, 1]: 0 for interactions, MASKED_SCORE for padding.
   const paddingBias = op.unsqueeze(
     op.where(valid, scalarFloat(registry.graph, 0), MASKED_SCORE),
-    [1, 2],
+    [1, 3],
   );
 
   const embedded = embedHistory(context, config, itemEmbeddings, inputs, valid);
@@ -152,7 +153,6 @@ function encodeHistory(
     [L, L],
     maskValues([...Array(L).keys()], L, (query, key) => key <= query),
   );
-  const bias = op.add(causal, paddingBias);
   let x = embedded;
   for (let block = 0; block < config.encoderBlocks; block += 1) {
     const name = `encoder.${block}`;
@@ -163,7 +163,7 @@ function encodeHistory(
       normalized,
       normalized,
       config.heads,
-      bias,
+      { scores: causal, keys: paddingBias },
     );
     x = op.add(x, applyDropout(context, attention.output));
     const ffn = feedForward(
@@ -205,7 +205,10 @@ function queryTransformer(
   const tokenShape = op.concat([batchSize, op.constant(graph, 'int64', [3], [S, m, d])], 0);
   let x = op.expand(queries, tokenShape, [batch, S, m, d]);
 
-  const crossBias = crossAttentionBias(context, config, slots, paddingBias);
+  // Dropout stays in the embeddings and the encoder: the Q-Former has L * m tokens per
+  // history, where ONNX Runtime's Dropout kernel took more time than the attention itself.
+  const noDropout: LayerContext = { ...context, dropout: 0 };
+  const crossBias = crossAttentionBias(context, config, slots);
   let crossAttention: Tensor | undefined;
   for (let block = 0; block < config.qformerBlocks; block += 1) {
     const name = `qformer.${block}`;
@@ -216,9 +219,9 @@ function queryTransformer(
       selfInput,
       selfInput,
       config.heads,
-      undefined,
+      {},
     );
-    x = op.add(x, applyDropout(context, self.output));
+    x = op.add(x, self.output);
 
     const crossInput = op.reshape(layerNorm(context, `${name}.cross_attention_norm`, x), [
       batch,
@@ -231,32 +234,31 @@ function queryTransformer(
       crossInput,
       history,
       config.heads,
-      crossBias,
+      { scores: crossBias, keys: paddingBias },
     );
     crossAttention = cross.weights;
-    x = op.add(x, applyDropout(context, op.reshape(cross.output, [batch, S, m, d])));
+    x = op.add(x, op.reshape(cross.output, [batch, S, m, d]));
 
     const ffn = feedForward(
-      context,
+      noDropout,
       `${name}.ffn`,
       layerNorm(context, `${name}.ffn_norm`, x),
       config.feedForwardDim,
     );
-    x = op.add(x, applyDropout(context, ffn));
+    x = op.add(x, ffn);
   }
   const interests = layerNorm(context, 'qformer.output_norm', x);
   return { interests, crossAttention: crossAttention as Tensor };
 }
 
 /**
- * Bias [batch, heads or 1, S * m, L] of the cross-attention scores: the causal pattern, the
- * padding mask and, when configured, a learned bias per head indexed by t - j.
+ * Batch-independent bias [heads or 1, S * m, L] of the cross-attention scores: the causal
+ * pattern and, when configured, a learned bias per head indexed by t - j.
  */
 function crossAttentionBias(
   context: LayerContext,
   config: QFormerConfig,
   slots: readonly number[],
-  paddingBias: Tensor,
 ): Tensor {
   const graph = context.registry.graph;
   const L = config.maxLength;
@@ -268,18 +270,17 @@ function crossAttentionBias(
     [tokenSlots.length, L],
     maskValues(tokenSlots, L, (slot, key) => key <= slot),
   );
-  let bias = op.add(causal, paddingBias);
-  if (config.relativePositionBias) {
-    const table = context.registry.create('qformer.relative_position_bias', [L, config.heads], {
-      kind: 'zeros',
-    });
-    const offsets = tokenSlots.flatMap((slot) =>
-      [...Array(L).keys()].map((key) => Math.min(Math.max(slot - key, 0), L - 1)),
-    );
-    const index = op.constant(graph, 'int64', [tokenSlots.length, L], offsets);
-    bias = op.add(bias, op.transpose(op.gather(table, index), [2, 0, 1]));
+  if (!config.relativePositionBias) {
+    return causal;
   }
-  return bias;
+  const table = context.registry.create('qformer.relative_position_bias', [L, config.heads], {
+    kind: 'zeros',
+  });
+  const offsets = tokenSlots.flatMap((slot) =>
+    [...Array(L).keys()].map((key) => Math.min(Math.max(slot - key, 0), L - 1)),
+  );
+  const index = op.constant(graph, 'int64', [tokenSlots.length, L], offsets);
+  return op.add(causal, op.transpose(op.gather(table, index), [2, 0, 1]));
 }
 
 /** Flattened [rows.length, L] values: 0 where `allowed(row, key)`, `MASKED_SCORE` elsewhere. */
