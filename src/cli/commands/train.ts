@@ -31,6 +31,7 @@ interface TrainFlags {
   patience: number;
   seed: number;
   maxMinutes?: number;
+  lengthBuckets: boolean;
   threads: number;
   topK: number;
   progress: boolean;
@@ -105,6 +106,10 @@ export function registerTrainCommand(program: Command): void {
       integer(0),
       trainer.seed,
     )
+    .option(
+      '--no-length-buckets',
+      'train every batch with the full window instead of grouping sequences by length',
+    )
     .option('--max-minutes <m>', 'stop after the epoch that ends past this many minutes', decimal)
     .option(
       '--threads <n>',
@@ -147,6 +152,7 @@ export function registerTrainCommand(program: Command): void {
           maxGradNorm: flags.maxGradNorm,
           patience: flags.patience,
           seed: flags.seed,
+          lengthBuckets: flags.lengthBuckets,
           maxSeconds: flags.maxMinutes === undefined ? undefined : flags.maxMinutes * 60,
         },
       });

@@ -104,6 +104,8 @@ export class NegativeSampler {
 /** One training step's feeds and its size. */
 export interface TrainingBatch {
   feeds: Record<string, Feed>;
+  /** Window length W of the histories; the step runs the graph built for it. */
+  windowLength: number;
   sequenceCount: number;
   targetCount: number;
 }
@@ -134,11 +136,15 @@ export class TrainingBatchBuilder {
    * Builds one batch of at most `batchSize` sequences; the rest of the batch is filled with
    * empty windows. A sequence shorter than 2 interactions has no target and adds nothing.
    */
-  build(batch: readonly InteractionSequence[], rng: Rng): TrainingBatch {
+  build(
+    batch: readonly InteractionSequence[],
+    rng: Rng,
+    windowLength = this.config.maxLength,
+  ): TrainingBatch {
     if (batch.length > this.batchSize) {
       throw new Error(`batch of ${batch.length} sequences exceeds batch size ${this.batchSize}`);
     }
-    const L = this.config.maxLength;
+    const L = windowLength;
     const empty: InteractionSequence = { items: new Int32Array(0) };
     const sequences = [
       ...batch,
@@ -170,7 +176,12 @@ export class TrainingBatchBuilder {
     } else {
       this.addSampledFeeds(feeds, histories.items, targets, rng);
     }
-    return { feeds, sequenceCount: batch.length, targetCount: targets.length };
+    return {
+      feeds,
+      windowLength,
+      sequenceCount: batch.length,
+      targetCount: targets.length,
+    };
   }
 
   private addSampledFeeds(

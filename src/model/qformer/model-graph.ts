@@ -16,10 +16,13 @@ export const BATCH = 'batch';
 
 /**
  * History inputs shared by the training and the inference graph. A history is right-aligned
- * in `maxLength` slots: slot `maxLength - 1` holds the newest interaction, and the
- * `maxLength - length` slots on the left are padding whatever they contain.
+ * in a window of W slots: slot W - 1 holds the newest interaction, and the W - length slots
+ * on the left are padding whatever they contain. W is `maxLength` except in training steps
+ * for batches of shorter sequences, which use a shorter window and the same weights.
  */
 export interface HistoryInputs {
+  /** Window length W, at most `maxLength`. */
+  windowLength: number;
   /** int64 [batch, L] item indices 1..N (padding slots are ignored). */
   items: Tensor;
   /** int64 [batch, L] event types 1..T (padding slots are ignored). */
@@ -33,9 +36,14 @@ export function declareHistoryInputs(
   graph: Graph,
   config: QFormerConfig,
   batch: Dim = BATCH,
+  windowLength = config.maxLength,
 ): HistoryInputs {
-  const L = config.maxLength;
+  if (!Number.isInteger(windowLength) || windowLength < 1 || windowLength > config.maxLength) {
+    throw new Error(`invalid window length ${windowLength}: expected 1..${config.maxLength}`);
+  }
+  const L = windowLength;
   return {
+    windowLength,
     items: graph.input('items', 'int64', [batch, L]),
     eventTypes: graph.input('event_types', 'int64', [batch, L]),
     lengths: graph.input('lengths', 'int64', [batch]),
@@ -70,7 +78,7 @@ export function buildModel(
     kind: 'normal',
     std: 1 / Math.sqrt(d),
   });
-  const valid = validSlotMask(config, inputs.lengths);
+  const valid = validSlotMask(inputs.windowLength, inputs.lengths);
   // Per-key bias [batch, 1, L, 1]: 0 for interactions, MASKED_SCORE for padding.
   const paddingBias = op.unsqueeze(
     op.where(valid, scalarFloat(registry.graph, 0), MASKED_SCORE),
@@ -78,7 +86,7 @@ export function buildModel(
   );
 
   const embedded = embedHistory(context, config, itemEmbeddings, inputs, valid);
-  const history = encodeHistory(context, config, embedded, paddingBias);
+  const history = encodeHistory(context, config, embedded, paddingBias, inputs.windowLength);
   if (config.readout === 'last') {
     const selected = selectSlots(history, slots);
     return { itemEmbeddings, interests: op.unsqueeze(selected, [2]) };
@@ -94,9 +102,9 @@ export function buildModel(
   return { itemEmbeddings, interests, crossAttention };
 }
 
-/** bool [batch, L]: true where the slot holds an interaction (slot >= L - length). */
-function validSlotMask(config: QFormerConfig, lengths: Tensor): Tensor {
-  const L = config.maxLength;
+/** bool [batch, W]: true where the slot holds an interaction (slot >= W - length). */
+function validSlotMask(windowLength: number, lengths: Tensor): Tensor {
+  const L = windowLength;
   const slotIndex = op.constant(lengths.graph as Graph, 'int64', [L], [...Array(L).keys()]);
   const lastPadding = op.unsqueeze(op.sub(L - 1, lengths), [1]);
   return op.greater(slotIndex, lastPadding);
@@ -111,9 +119,12 @@ function embedHistory(
 ): Tensor {
   const { registry } = context;
   const d = config.dim;
-  const L = config.maxLength;
+  const W = inputs.windowLength;
   const std = 1 / Math.sqrt(d);
-  const positionTable = registry.create('position_embeddings', [L, d], { kind: 'normal', std });
+  const positionTable = registry.create('position_embeddings', [config.maxLength, d], {
+    kind: 'normal',
+    std,
+  });
   const typeTable = registry.create('event_type_embeddings', [config.eventTypeCount + 1, d], {
     kind: 'normal',
     std,
@@ -123,8 +134,8 @@ function embedHistory(
   const distanceFromEnd = op.constant(
     registry.graph,
     'int64',
-    [L],
-    [...Array(L).keys()].map((slot) => L - 1 - slot),
+    [W],
+    [...Array(W).keys()].map((slot) => W - 1 - slot),
   );
   const items = op.gather(itemEmbeddings, zeroPadding(inputs.items, valid));
   const types = op.gather(typeTable, zeroPadding(inputs.eventTypes, valid));
@@ -144,8 +155,9 @@ function encodeHistory(
   config: QFormerConfig,
   embedded: Tensor,
   paddingBias: Tensor,
+  windowLength: number,
 ): Tensor {
-  const L = config.maxLength;
+  const L = windowLength;
   const graph = context.registry.graph;
   const causal = op.constant(
     graph,
@@ -208,7 +220,7 @@ function queryTransformer(
   // Dropout stays in the embeddings and the encoder: the Q-Former has L * m tokens per
   // history, where ONNX Runtime's Dropout kernel took more time than the attention itself.
   const noDropout: LayerContext = { ...context, dropout: 0 };
-  const crossBias = crossAttentionBias(context, config, slots);
+  const crossBias = crossAttentionBias(context, config, slots, history.shape[1] as number);
   let crossAttention: Tensor | undefined;
   for (let block = 0; block < config.qformerBlocks; block += 1) {
     const name = `qformer.${block}`;
@@ -259,9 +271,10 @@ function crossAttentionBias(
   context: LayerContext,
   config: QFormerConfig,
   slots: readonly number[],
+  windowLength: number,
 ): Tensor {
   const graph = context.registry.graph;
-  const L = config.maxLength;
+  const L = windowLength;
   const m = interestCount(config);
   const tokenSlots = slots.flatMap((slot) => Array<number>(m).fill(slot));
   const causal = op.constant(
@@ -273,9 +286,13 @@ function crossAttentionBias(
   if (!config.relativePositionBias) {
     return causal;
   }
-  const table = context.registry.create('qformer.relative_position_bias', [L, config.heads], {
-    kind: 'zeros',
-  });
+  const table = context.registry.create(
+    'qformer.relative_position_bias',
+    [config.maxLength, config.heads],
+    {
+      kind: 'zeros',
+    },
+  );
   const offsets = tokenSlots.flatMap((slot) =>
     [...Array(L).keys()].map((key) => Math.min(Math.max(slot - key, 0), L - 1)),
   );

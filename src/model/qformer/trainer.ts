@@ -34,6 +34,11 @@ export interface TrainerOptions {
   patience: number;
   /** Seed of parameter initialisation, batch order, negatives and dropout. */
   seed: number;
+  /**
+   * Groups sequences by length into windows of a quarter, half and all of maxLength, so that
+   * short sequences do not pay for padding slots. Each batch holds one group.
+   */
+  lengthBuckets: boolean;
   /** Training stops after the epoch that ends past this many seconds; unset means no limit. */
   maxSeconds?: number;
   /** Users per validation forward run. */
@@ -54,6 +59,7 @@ export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = {
   maxGradNorm: 5,
   patience: 5,
   seed: 42,
+  lengthBuckets: true,
   validationBatchSize: 256,
 };
 
@@ -107,11 +113,12 @@ export async function trainQFormer(
   if (sequences.length === 0) {
     throw new Error('no training sequence has 2 or more interactions');
   }
-  const stepsPerEpoch = Math.ceil(sequences.length / options.batchSize);
+  const windowLengths = windowBuckets(config.maxLength, options.lengthBuckets);
 
   const parameters = initializeParameters(parameterSpecsOf(config, itemCount), options.seed);
   const step = await QFormerTrainingStep.create(config, itemCount, parameters, {
     batchSize: options.batchSize,
+    windowLengths,
     dropoutSeed: options.seed,
     sessionOptions: options.sessionOptions,
     optimizer: {
@@ -134,7 +141,7 @@ export async function trainQFormer(
   );
 
   try {
-    const loop = new EpochLoop(options, stepsPerEpoch, step, builder, rng.fork('batches'));
+    const loop = new EpochLoop(options, windowLengths, step, builder, rng.fork('batches'));
     const validate = async (): Promise<{ ndcg: number; hitRate: number }> =>
       data.validation === undefined
         ? { ndcg: Number.NaN, hitRate: Number.NaN }
@@ -149,6 +156,14 @@ export async function trainQFormer(
 /** Parameters of the model; the training and the inference graph declare the same list. */
 export function parameterSpecsOf(config: QFormerConfig, itemCount: number): ParameterSpec[] {
   return buildInferenceGraph(config, itemCount, 1).parameterSpecs;
+}
+
+/** Window lengths of the length buckets: all of maxLength, or also a quarter and a half. */
+export function windowBuckets(maxLength: number, enabled: boolean): number[] {
+  if (!enabled) {
+    return [maxLength];
+  }
+  return [...new Set([Math.ceil(maxLength / 4), Math.ceil(maxLength / 2), maxLength])];
 }
 
 /** Sequences with at least one target (2 or more interactions). */
@@ -179,6 +194,11 @@ async function validationMetrics(
   return { ndcg: report.full.ndcg, hitRate: report.full.hitRate };
 }
 
+interface PlannedBatch {
+  windowLength: number;
+  sequences: InteractionSequence[];
+}
+
 /** Runs epochs, tracks the best epoch and decides when to stop. */
 class EpochLoop {
   private readonly started = performance.now();
@@ -187,7 +207,7 @@ class EpochLoop {
 
   constructor(
     private readonly options: TrainerOptions,
-    private readonly stepsPerEpoch: number,
+    private readonly windowLengths: readonly number[],
     private readonly step: QFormerTrainingStep,
     private readonly builder: TrainingBatchBuilder,
     private readonly rng: Rng,
@@ -228,27 +248,51 @@ class EpochLoop {
   }
 
   private async trainEpoch(epoch: number, sequences: InteractionSequence[]): Promise<number> {
-    const order = permutation(this.rng, sequences.length);
-    const batchSize = this.options.batchSize;
+    const batches = this.planBatches(sequences);
     let lossSum = 0;
     let targetSum = 0;
-    for (let index = 0; index < this.stepsPerEpoch; index += 1) {
-      const positions = order.subarray(index * batchSize, (index + 1) * batchSize);
-      const batch = this.builder.build(
-        Array.from(positions, (position) => sequences[position]),
-        this.rng,
-      );
+    for (const [index, planned] of batches.entries()) {
+      const batch = this.builder.build(planned.sequences, this.rng, planned.windowLength);
       const outcome = await this.step.run(batch);
       lossSum += outcome.loss * batch.targetCount;
       targetSum += batch.targetCount;
       this.options.onStep?.({
         epoch,
         step: index + 1,
-        stepsPerEpoch: this.stepsPerEpoch,
+        stepsPerEpoch: batches.length,
         loss: outcome.loss,
       });
     }
     return lossSum / Math.max(targetSum, 1);
+  }
+
+  /**
+   * Splits the sequences, in a fresh random order, into batches of one window length each:
+   * the shortest window that holds a sequence's inputs. The batches run in random order.
+   */
+  private planBatches(sequences: InteractionSequence[]): PlannedBatch[] {
+    const L = this.windowLengths[this.windowLengths.length - 1];
+    const open = new Map<number, InteractionSequence[]>(
+      this.windowLengths.map((windowLength) => [windowLength, []]),
+    );
+    const batches: PlannedBatch[] = [];
+    for (const position of permutation(this.rng, sequences.length)) {
+      const sequence = sequences[position];
+      const inputs = Math.min(sequence.items.length - 1, L);
+      const windowLength = this.windowLengths.find((length) => length >= inputs) ?? L;
+      const members = open.get(windowLength) as InteractionSequence[];
+      members.push(sequence);
+      if (members.length === this.options.batchSize) {
+        batches.push({ windowLength, sequences: members.splice(0) });
+      }
+    }
+    for (const [windowLength, members] of open) {
+      if (members.length > 0) {
+        batches.push({ windowLength, sequences: members });
+      }
+    }
+    const order = permutation(this.rng, batches.length);
+    return Array.from(order, (index) => batches[index]);
   }
 
   private keepBest(summary: EpochSummary, parameters: ParameterTensor[], ndcg: number): void {

@@ -144,6 +144,19 @@ describe('Q-Former training graph', () => {
     );
   });
 
+  it('gives a short window the same loss', async () => {
+    const config = smallConfig();
+    const short = sequences.slice(1);
+    const fullWindow = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 2 });
+    const shortWindow = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 2, windowLength: 4 });
+    const builder = new TrainingBatchBuilder(config, ITEM_COUNT, 2);
+
+    const full = await forward(fullWindow, builder.build(short, createRng(1)).feeds);
+    const windowed = await forward(shortWindow, builder.build(short, createRng(1), 4).feeds);
+
+    expect(windowed.loss).toBeCloseTo(full.loss, 5);
+  });
+
   it.each([
     ['full softmax', {}],
     ['sampled softmax', { fullSoftmaxMaxItems: 10, sampledNegatives: 8 }],

@@ -65,6 +65,11 @@ export interface TrainingGraphOptions {
    * static shape; a short last batch is filled with empty windows, which have no targets.
    */
   batchSize: number;
+  /**
+   * Window length W <= maxLength of this graph's histories. Default maxLength. Batches of
+   * short sequences use a short window, which saves the padding slots' work.
+   */
+  windowLength?: number;
   /** Seed of the Dropout nodes' generators. Default 1. */
   dropoutSeed?: number;
 }
@@ -87,13 +92,18 @@ export function buildTrainingGraph(
     dropout: config.dropout,
     nextDropoutSeed: () => dropoutSeed++,
   };
-  const history = declareHistoryInputs(graph, config, options.batchSize);
-  const slots = [...Array(config.maxLength).keys()];
+  const history = declareHistoryInputs(
+    graph,
+    config,
+    options.batchSize,
+    options.windowLength ?? config.maxLength,
+  );
+  const slots = [...Array(history.windowLength).keys()];
   const model = buildModel(context, config, itemCount, history, slots);
 
   const m = interestCount(config);
   const flatInterests = op.reshape(model.interests, [
-    options.batchSize * config.maxLength,
+    options.batchSize * history.windowLength,
     m,
     config.dim,
   ]);

@@ -5,10 +5,12 @@ import { EngineSession, Feed, TrainingSession } from '../engine/session';
 import { QFormerConfig } from './config';
 import { historyFeeds, InteractionSequence, packHistories, TrainingBatch } from './batch';
 import { buildInferenceGraph, InferenceGraph } from './inference-graph';
-import { buildTrainingGraph, TrainingGraph } from './training-graph';
+import { buildTrainingGraph } from './training-graph';
 
 export interface TrainingStepOptions {
   batchSize: number;
+  /** Window lengths to build a session for; batches name theirs. Default [maxLength]. */
+  windowLengths?: readonly number[];
   optimizer: AdamWOptions;
   sessionOptions?: EngineSessionOptions;
   dropoutSeed?: number;
@@ -29,36 +31,48 @@ export function isNoDecayParameter(name: string): boolean {
  */
 export class QFormerTrainingStep {
   private constructor(
-    readonly graph: TrainingGraph,
-    private readonly session: TrainingSession,
+    private readonly sessions: ReadonlyMap<number, TrainingSession>,
     private readonly optimizer: AdamW,
     readonly parameters: ParameterTensor[],
   ) {}
 
+  /**
+   * Builds one training graph and session per window length; all of them read the same
+   * parameters, and one AdamW updates them.
+   */
   static async create(
     config: QFormerConfig,
     itemCount: number,
     parameters: ParameterTensor[],
     options: TrainingStepOptions,
   ): Promise<QFormerTrainingStep> {
-    const graph = buildTrainingGraph(config, itemCount, {
-      batchSize: options.batchSize,
-      dropoutSeed: options.dropoutSeed,
-    });
-    const session = await TrainingSession.create(
-      graph.loss,
-      graph.gradients,
-      options.sessionOptions ?? {},
-    );
+    const sessions = new Map<number, TrainingSession>();
+    for (const windowLength of options.windowLengths ?? [config.maxLength]) {
+      const graph = buildTrainingGraph(config, itemCount, {
+        batchSize: options.batchSize,
+        windowLength,
+        dropoutSeed: options.dropoutSeed,
+      });
+      const session = await TrainingSession.create(
+        graph.loss,
+        graph.gradients,
+        options.sessionOptions ?? {},
+      );
+      sessions.set(windowLength, session);
+    }
     const optimizer = new AdamW(parameters, {
       noDecay: isNoDecayParameter,
       ...options.optimizer,
     });
-    return new QFormerTrainingStep(graph, session, optimizer, parameters);
+    return new QFormerTrainingStep(sessions, optimizer, parameters);
   }
 
   async run(batch: TrainingBatch): Promise<StepOutcome> {
-    const { loss, gradients } = await this.session.step(batch.feeds, this.parameters);
+    const session = this.sessions.get(batch.windowLength);
+    if (session === undefined) {
+      throw new Error(`no training session for window length ${batch.windowLength}`);
+    }
+    const { loss, gradients } = await session.step(batch.feeds, this.parameters);
     if (!Number.isFinite(loss)) {
       throw new Error(`training loss is ${loss}; lower the learning rate or check the data`);
     }
@@ -66,7 +80,9 @@ export class QFormerTrainingStep {
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    for (const session of this.sessions.values()) {
+      await session.release();
+    }
   }
 }
 
