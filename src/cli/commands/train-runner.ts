@@ -97,7 +97,7 @@ function describeData(data: LoadedData): string {
   );
 }
 
-/** One log line per epoch: loss, validation metrics, throughput, elapsed time and ETA. */
+/** Formats an epoch's log line: loss, validation metrics, throughput, elapsed time and ETA. */
 export function formatEpoch(summary: EpochSummary, maxEpochs: number | undefined): string {
   const epoch = maxEpochs === undefined ? `${summary.epoch}` : `${summary.epoch}/${maxEpochs}`;
   return [

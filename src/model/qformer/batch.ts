@@ -112,7 +112,7 @@ export interface TrainingBatch {
 
 /**
  * Turns sequences into training batches. Each sequence contributes its last `L + 1`
- * interactions: slot t holds an input interaction and its target is the next item, so every
+ * interactions: slot t contains an input interaction and its target is the next item, so every
  * non-padding slot has a target and padding slots have none.
  */
 export class TrainingBatchBuilder {

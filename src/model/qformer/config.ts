@@ -1,7 +1,7 @@
-/** How interest vectors combine into one item score. */
+/** Aggregation of the per-interest scores into one item score. */
 export type InterestAggregation = 'max' | 'logsumexp';
 
-/** What reads the encoded history out into interest vectors. */
+/** Readout that turns the encoded history into interest vectors. */
 export type Readout = 'qformer' | 'last';
 
 /** Hyper-parameters of the Q-Former sequential recommender. */

@@ -16,7 +16,7 @@ export const BATCH = 'batch';
 
 /**
  * History inputs shared by the training and the inference graph. A history is right-aligned
- * in a window of W slots: slot W - 1 holds the newest interaction, and the W - length slots
+ * in a window of W slots: slot W - 1 contains the newest interaction, and the W - length slots
  * on the left are padding whatever they contain. W is `maxLength` except in training steps
  * for batches of shorter sequences, which use a shorter window and the same weights.
  */
@@ -102,7 +102,7 @@ export function buildModel(
   return { itemEmbeddings, interests, crossAttention };
 }
 
-/** bool [batch, W]: true where the slot holds an interaction (slot >= W - length). */
+/** bool [batch, W]: true where the slot contains an interaction (slot >= W - length). */
 function validSlotMask(windowLength: number, lengths: Tensor): Tensor {
   const L = windowLength;
   const slotIndex = op.constant(lengths.graph as Graph, 'int64', [L], [...Array(L).keys()]);
@@ -192,7 +192,7 @@ function encodeHistory(
 /**
  * Runs the Q-Former for the given slots. Its tokens are [batch, S, m, d]: token (s, i) is
  * query i acting for slot slots[s]. Self-attention stays within the m tokens of one slot,
- * and cross-attention from token (s, i) sees history slot j only when j <= slots[s] and slot
+ * and cross-attention from token (s, i) attends to history slot j only when j <= slots[s] and slot
  * j is not padding.
  */
 function queryTransformer(

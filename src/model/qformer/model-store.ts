@@ -33,7 +33,7 @@ export interface ModelManifest {
   files: Record<string, { sha256: string; bytes: number }>;
 }
 
-/** What a saved model directory holds besides the ONNX file. */
+/** Contents of a saved model directory besides the ONNX file. */
 export interface SavedModelContents {
   config: QFormerConfig;
   vocabulary: ItemVocabulary;

@@ -3,7 +3,7 @@ import { ParameterTensor } from '../engine/optim/adamw';
 import { createRng, fillNormal, fillXavierUniform } from '../engine/random';
 import { Tensor } from '../engine/tensor';
 
-/** How a parameter's initial values are drawn. */
+/** Distribution of a parameter's initial values. */
 export type Initializer =
   { kind: 'normal'; std: number } | { kind: 'xavier' } | { kind: 'zeros' } | { kind: 'ones' };
 

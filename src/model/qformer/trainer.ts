@@ -36,7 +36,7 @@ export interface TrainerOptions {
   seed: number;
   /**
    * Groups sequences by length into windows of a quarter, half and all of maxLength, so that
-   * short sequences do not pay for padding slots. Each batch holds one group.
+   * short sequences do not pay for padding slots. Each batch contains one group.
    */
   lengthBuckets: boolean;
   /** Training stops after the epoch that ends past this many seconds; unset means no limit. */
@@ -93,7 +93,7 @@ export interface TrainingResult {
   parameters: ParameterTensor[];
   bestEpoch: number;
   epochs: EpochSummary[];
-  /** Why training ended. */
+  /** Reason training ended. */
   stopReason: 'epochs' | 'patience' | 'time';
 }
 
@@ -268,7 +268,7 @@ class EpochLoop {
 
   /**
    * Splits the sequences, in a fresh random order, into batches of one window length each:
-   * the shortest window that holds a sequence's inputs. The batches run in random order.
+   * the shortest window that fits a sequence's inputs. The batches run in random order.
    */
   private planBatches(sequences: InteractionSequence[]): PlannedBatch[] {
     const L = this.windowLengths[this.windowLengths.length - 1];

@@ -62,7 +62,7 @@ export interface TrainingGraph {
 export interface TrainingGraphOptions {
   /**
    * Sequences per step. It is static because the engine's Gather gradient needs a table of
-   * static shape; a short last batch is filled with empty windows, which have no targets.
+   * static shape. A short batch is filled with empty windows, which have no targets.
    */
   batchSize: number;
   /**
