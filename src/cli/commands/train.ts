@@ -1,6 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DATA_FORMATS, DataFormat } from '../../model/data/data-folder';
-import { DEFAULT_QFORMER_CONFIG, InterestAggregation, Readout } from '../../model/qformer/config';
+import {
+  DEFAULT_QFORMER_CONFIG,
+  InterestAggregation,
+  InterestSelection,
+  Readout,
+} from '../../model/qformer/config';
 import { DEFAULT_TRAINER_OPTIONS } from '../../model/qformer/trainer';
 import { runTrain } from './train-runner';
 
@@ -20,6 +25,7 @@ interface TrainFlags {
   readout: Readout;
   aggregation: InterestAggregation;
   temperature: number;
+  interestSelection: InterestSelection;
   fullSoftmaxMaxItems: number;
   negatives: number;
   epochs: number;
@@ -74,6 +80,14 @@ export function registerTrainCommand(program: Command): void {
       new Option('--aggregation <kind>', 'combine interest scores by max or logsumexp')
         .choices(['max', 'logsumexp'])
         .default(model.aggregation),
+    )
+    .addOption(
+      new Option(
+        '--interest-selection <kind>',
+        'interests the training loss scores: target (the one closest to the target item) or all',
+      )
+        .choices(['target', 'all'])
+        .default(model.interestSelection),
     )
     .option('--temperature <t>', 'log-sum-exp temperature', decimal, model.aggregationTemperature)
     .option(
@@ -140,6 +154,7 @@ export function registerTrainCommand(program: Command): void {
           readout: flags.readout,
           aggregation: flags.aggregation,
           aggregationTemperature: flags.temperature,
+          interestSelection: flags.interestSelection,
           fullSoftmaxMaxItems: flags.fullSoftmaxMaxItems,
           sampledNegatives: flags.negatives,
         },

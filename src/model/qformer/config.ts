@@ -1,6 +1,12 @@
 /** Aggregation of the per-interest scores into one item score. */
 export type InterestAggregation = 'max' | 'logsumexp';
 
+/**
+ * Interests scored by the training loss: every interest through the configured aggregation
+ * (`all`), or only the interest closest to each target item (`target`).
+ */
+export type InterestSelection = 'all' | 'target';
+
 /** Readout that turns the encoded history into interest vectors. */
 export type Readout = 'qformer' | 'last';
 
@@ -32,6 +38,12 @@ export interface QFormerConfig {
   aggregation: InterestAggregation;
   /** Temperature of the log-sum-exp aggregation. */
   aggregationTemperature: number;
+  /**
+   * `target` trains each target slot with its interest of highest dot product with the
+   * target item, against all items, as multi-interest retrievers such as ComiRec do. It
+   * costs a quarter of `all` with 4 interests. Serving always uses `aggregation`.
+   */
+  interestSelection: InterestSelection;
   /** Full softmax cross-entropy up to this many items, sampled softmax above it. */
   fullSoftmaxMaxItems: number;
   /** Shared negatives per step of the sampled softmax. */
@@ -52,6 +64,7 @@ export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
   readout: 'qformer',
   aggregation: 'max',
   aggregationTemperature: 1,
+  interestSelection: 'target',
   fullSoftmaxMaxItems: 100_000,
   sampledNegatives: 512,
 };
@@ -87,6 +100,7 @@ export function resolveConfig(overrides: Partial<QFormerConfig> = {}): QFormerCo
   }
   requireChoice('readout', config.readout, ['qformer', 'last']);
   requireChoice('aggregation', config.aggregation, ['max', 'logsumexp']);
+  requireChoice('interestSelection', config.interestSelection, ['all', 'target']);
   return config;
 }
 

@@ -159,6 +159,7 @@ describe('Q-Former training graph', () => {
 
   it.each([
     ['full softmax', {}],
+    ['all interests scored', { interestSelection: 'all' as const }],
     ['sampled softmax', { fullSoftmaxMaxItems: 10, sampledNegatives: 8 }],
     ['log-sum-exp interests', { aggregation: 'logsumexp' as const, dropout: 0.1 }],
     ['no encoder blocks', { encoderBlocks: 0 }],

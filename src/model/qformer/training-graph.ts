@@ -53,7 +53,7 @@ export interface TrainingGraph {
   loss: Tensor;
   /** Interest vectors [batch, L, m, d] of every slot. */
   interests: Tensor;
-  /** Full-softmax logits [P, N + 1] before masking padding; absent for sampled softmax. */
+  /** Full-softmax logits [P, N] of items 1..N; absent for sampled softmax. */
   logits?: Tensor;
   gradients: Map<string, ParameterGradient>;
   parameterSpecs: ParameterSpec[];
@@ -140,20 +140,31 @@ function fullSoftmaxLoss(
 ): { loss: Tensor; lossInputs: FullSoftmaxInputs; logits: Tensor } {
   const targetSlots = graph.input('target_slots', 'int64', [TARGETS]);
   const targetItems = graph.input('target_items', 'int64', [TARGETS]);
-  const interests = op.gather(flatInterests, targetSlots);
-  const logits = scoreItems(config, interests, itemEmbeddings);
+  const targetEmbeddings = op.gather(itemEmbeddings, targetItems);
+  const interests = trainedInterests(
+    config,
+    op.gather(flatInterests, targetSlots),
+    targetEmbeddings,
+  );
+  const realItems = op.slice(itemEmbeddings, [1], [itemCount + 1], [0]);
+  const logits = scoreItems(config, interests, realItems);
+  const targetScores = scoreTargets(config, interests, targetEmbeddings);
 
-  const paddingColumn = new Float32Array(itemCount + 1);
-  paddingColumn[0] = MASKED_SCORE;
-  const masked = op.add(logits, op.constant(graph, 'float32', [itemCount + 1], paddingColumn));
-  const logProbabilities = op.logSoftmax(masked, -1);
-  // The target column is picked with a one-hot Where, because a Gather from the flattened
-  // [P * (N + 1)] log-probabilities has no gradient in the engine (its size is symbolic).
-  const itemIndex = op.constant(graph, 'int64', [itemCount + 1], [...Array(itemCount + 1).keys()]);
-  const isTarget = op.equal(op.unsqueeze(targetItems, [1]), itemIndex);
-  const targetLogProbabilities = op.reduceSum(op.where(isTarget, logProbabilities, 0), [1]);
-  const loss = op.neg(meanOverTargets(targetLogProbabilities));
+  // log Σ_j exp(x_j) equals x_j - logSoftmax(x)_j for every j, so it is also the mean of
+  // x - logSoftmax(x) over the row: two row means instead of picking the target column, which
+  // would take a one-hot pass over [P, N] forward and backward.
+  const logNormalizer = op.sub(
+    op.reduceMean(logits, [1]),
+    op.reduceMean(op.logSoftmax(logits, -1), [1]),
+  );
+  const loss = meanOverTargets(op.sub(logNormalizer, targetScores));
   return { loss, lossInputs: { kind: 'full', targetSlots, targetItems }, logits };
+}
+
+/** Scores [P] of each target item against its interests [P, m, d]. */
+function scoreTargets(config: QFormerConfig, interests: Tensor, targetEmbeddings: Tensor): Tensor {
+  const dots = op.reduceSum(op.mul(interests, op.unsqueeze(targetEmbeddings, [1])), [2]);
+  return aggregateInterests(config, dots, 1);
 }
 
 function sampledSoftmaxLoss(
@@ -167,11 +178,13 @@ function sampledSoftmaxLoss(
   const targetLogQ = graph.input('target_log_q', 'float32', [TARGETS]);
   const negatives = graph.input('negatives', 'int64', [config.sampledNegatives]);
   const negativeLogQ = graph.input('negative_log_q', 'float32', [config.sampledNegatives]);
-  const interests = op.gather(flatInterests, targetSlots);
-
-  const targetEmbeddings = op.unsqueeze(op.gather(itemEmbeddings, targetItems), [1]);
-  const targetDots = op.reduceSum(op.mul(interests, targetEmbeddings), [2]);
-  const targetScores = op.sub(aggregateInterests(config, targetDots, 1), targetLogQ);
+  const targetEmbeddings = op.gather(itemEmbeddings, targetItems);
+  const interests = trainedInterests(
+    config,
+    op.gather(flatInterests, targetSlots),
+    targetEmbeddings,
+  );
+  const targetScores = op.sub(scoreTargets(config, interests, targetEmbeddings), targetLogQ);
 
   const negativeScores = op.sub(
     scoreItems(config, interests, op.gather(itemEmbeddings, negatives)),
@@ -205,4 +218,22 @@ function logSumExp(x: Tensor, axis: number): Tensor {
 function meanOverTargets(x: Tensor): Tensor {
   const count = op.cast(op.shapeOf(x), x.dtype);
   return op.div(op.unsqueeze(op.reduceSum(x), [0]), count);
+}
+
+/**
+ * Interests [P, m', d] that the loss scores: all m interests, or for `target` selection the
+ * one with the highest dot product with the target item's embedding (m' = 1). The selection
+ * mask comes from a comparison, so no gradient flows through the choice itself.
+ */
+function trainedInterests(
+  config: QFormerConfig,
+  interests: Tensor,
+  targetEmbeddings: Tensor,
+): Tensor {
+  if (config.interestSelection === 'all' || interests.shape[1] === 1) {
+    return interests;
+  }
+  const dots = op.reduceSum(op.mul(interests, op.unsqueeze(targetEmbeddings, [1])), [2], true);
+  const chosen = op.cast(op.equal(dots, op.reduceMax(dots, [1], true)), interests.dtype);
+  return op.reduceSum(op.mul(interests, chosen), [1], true);
 }
