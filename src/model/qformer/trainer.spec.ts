@@ -1,9 +1,10 @@
 /** @jest-environment ./src/model/engine/testing/ort-environment.ts */
 import { MostPopularRecommender } from '../baselines/most-popular';
+import { SequenceSource } from '../data/sequence-source';
 import { evaluateRanking } from '../eval/ranking-evaluation';
 import { resolveConfig } from './config';
 import { syntheticSequences } from './testing/synthetic-sequences';
-import { EpochSummary, trainQFormer } from './trainer';
+import { EpochSummary, trainingDataFromSource, trainQFormer } from './trainer';
 
 const data = syntheticSequences({
   users: 400,
@@ -63,5 +64,28 @@ describe('trainQFormer', () => {
 
     expect(result.stopReason).toBe('time');
     expect(result.epochs).toHaveLength(1);
+  });
+});
+
+describe('trainingDataFromSource', () => {
+  it('splits a source leave-one-out', async () => {
+    const users = [
+      { userId: 'a', itemIds: ['x', 'y', 'z', 'y'] },
+      { userId: 'b', itemIds: ['z', 'x', 'w'] },
+    ];
+    const source: SequenceSource = {
+      async *sequences() {
+        for (const user of users) {
+          yield await Promise.resolve(user);
+        }
+      },
+    };
+
+    const prepared = await trainingDataFromSource(source);
+
+    expect(prepared.vocabulary.size).toBe(4);
+    expect(prepared.train.sequence(0)).toHaveLength(2);
+    expect(prepared.validation!.targets[0]).toBe(prepared.vocabulary.indexOf('z'));
+    expect(prepared.validation!.targets[1]).toBe(prepared.vocabulary.indexOf('x'));
   });
 });

@@ -1,6 +1,7 @@
 import { ItemVocabulary } from '../data/item-vocabulary';
 import { SequenceDataset } from '../data/sequence-dataset';
-import { EvaluationSet } from '../data/split';
+import { SequenceSource } from '../data/sequence-source';
+import { EvaluationSet, leaveOneOutSplit } from '../data/split';
 import { ParameterTensor } from '../engine/optim/adamw';
 import { createLearningRateSchedule } from '../engine/optim/schedule';
 import { EngineSessionOptions } from '../engine/providers';
@@ -11,6 +12,17 @@ import { QFormerConfig } from './config';
 import { cloneParameters, initializeParameters, ParameterSpec } from './parameters';
 import { buildInferenceGraph } from './inference-graph';
 import { QFormerForward, QFormerTrainingStep } from './training-step';
+
+/**
+ * Reads a sequence source into training data: the item vocabulary of every id in it (indices
+ * 1..N, which travel with a saved model), each user's sequence without its last two items for
+ * training, and the second-to-last item as that user's validation target.
+ */
+export async function trainingDataFromSource(source: SequenceSource): Promise<TrainingData> {
+  const vocabulary = await ItemVocabulary.fromSources([source]);
+  const split = leaveOneOutSplit(await SequenceDataset.fromSource(source, vocabulary));
+  return { vocabulary, train: split.train, validation: split.validation };
+}
 
 /** Training sequences and the validation users, encoded with one item vocabulary. */
 export interface TrainingData {

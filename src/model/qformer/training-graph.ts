@@ -150,9 +150,9 @@ function fullSoftmaxLoss(
   const logits = scoreItems(config, interests, realItems);
   const targetScores = scoreTargets(config, interests, targetEmbeddings);
 
-  // log Σ_j exp(x_j) equals x_j - logSoftmax(x)_j for every j, so it is also the mean of
-  // x - logSoftmax(x) over the row: two row means instead of picking the target column, which
-  // would take a one-hot pass over [P, N] forward and backward.
+  // log Σ_j exp(x_j) equals x_j - logSoftmax(x)_j for every j, so it is also the row mean of
+  // x - logSoftmax(x). Two row means replace picking the target column, which would take a
+  // one-hot pass over [P, N] forward and backward.
   const logNormalizer = op.sub(
     op.reduceMean(logits, [1]),
     op.reduceMean(op.logSoftmax(logits, -1), [1]),
