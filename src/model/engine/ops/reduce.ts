@@ -13,7 +13,8 @@ import {
 import { graphOf, int64Vector, requireDType } from './common';
 import { cast, div, equal, exp, mul, sub } from './elementwise';
 import { matMul } from './matmul';
-import { expand, gather, reshape, shapeOf, unsqueeze } from './shape';
+import { gather } from './indexing';
+import { expand, reshape, shapeOf, unsqueeze } from './shape';
 
 type ReduceOp = 'ReduceSum' | 'ReduceMean' | 'ReduceMax';
 
