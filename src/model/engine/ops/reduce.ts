@@ -1,4 +1,4 @@
-import { GraphNode } from '../graph';
+import { AttributeValue, GraphNode } from '../graph';
 import { GradientRule } from '../gradient-rule';
 import {
   Dim,
@@ -10,7 +10,7 @@ import {
   isStaticShape,
   normalizeAxis,
 } from '../tensor';
-import { graphOf, int64Vector, requireDType } from './common';
+import { graphOf, int64Vector, requireDType, sameShape } from './common';
 import { cast, div, equal, exp, mul, sub } from './elementwise';
 import { matMul } from './matmul';
 import { gather } from './indexing';
@@ -183,12 +183,55 @@ const reduceMaxRule: GradientRule = (node, [dy]) => {
   return [mul(mask, div(keepReducedAxes(dy!, info), ties)), undefined];
 };
 
+/** dX = Y * (dY - sum(dY * Y, axis)). */
 const softmaxRule: GradientRule = (node, [dy]) => {
   const y = node.outputs[0];
   const axis = axisAttribute(node);
-  const dot = reduceSum(mul(dy!, y), [axis], true);
+  const dot = matMulShortcutDot(y, dy!, axis) ?? reduceSum(mul(dy!, y), [axis], true);
   return [mul(y, sub(dy!, dot))];
 };
+
+/**
+ * Computes sum(dY * Y, last axis) more cheaply when Y feeds only C = Y @ V, as attention
+ * probabilities do. Then dY = dC @ V^T, so the sum equals sum(dC * C, last axis), which runs
+ * over V's width (the head width) instead of over the softmax axis (the sequence length).
+ * Returns undefined when the pattern does not hold or would not save work.
+ */
+function matMulShortcutDot(y: Tensor, dy: Tensor, axis: number): Tensor | undefined {
+  const graph = graphOf(y);
+  const backward = graph.producer(dy);
+  if (axis !== y.rank - 1 || backward?.opType !== 'MatMul') {
+    return undefined;
+  }
+  const [dC, transposedV] = backward.inputs as Tensor[];
+  const transpose = graph.producer(transposedV);
+  const v = transpose?.opType === 'Transpose' ? transpose.inputs[0] : undefined;
+  const forward = graph.nodes.find(
+    (node) => node.opType === 'MatMul' && node.inputs[0] === y && node.inputs[1] === v,
+  );
+  const c = forward?.outputs[0];
+  const swapsLastTwo = isLastTwoSwap(transpose?.attributes.perm);
+  if (c === undefined || !swapsLastTwo || !sameShape(c.shape, dC.shape)) {
+    return undefined;
+  }
+  if (!(Number(c.shape[c.rank - 1]) < Number(y.shape[axis]))) {
+    return undefined;
+  }
+  return reduceSum(mul(dC, c), [c.rank - 1], true);
+}
+
+function isLastTwoSwap(perm: AttributeValue | undefined): boolean {
+  if (perm?.type !== 'ints') {
+    return false;
+  }
+  const rank = perm.value.length;
+  return perm.value.every((axis, index) => {
+    if (index === rank - 2) {
+      return axis === rank - 1;
+    }
+    return index === rank - 1 ? axis === rank - 2 : axis === index;
+  });
+}
 
 const logSoftmaxRule: GradientRule = (node, [dy]) => {
   const y = node.outputs[0];
