@@ -104,6 +104,11 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Where by Less',
+    parameters: [{ name: 'x', shape: [3, 4] }],
+    build: (_g, [x]) => op.where(op.less(x, 0), op.mul(x, x), op.exp(x)),
+  },
+  {
     name: 'Cast round trip',
     parameters: [{ name: 'x', shape: [2, 3] }],
     build: (_g, [x]) => op.cast(op.cast(x, 'float32'), 'float64'),

@@ -90,6 +90,25 @@ const reduceCases: Case[] = [
     build: (_g, [x]) => op.softmax(x, 0),
   },
   {
+    name: 'Softmax into MatMul',
+    parameters: [
+      { name: 'x', shape: [2, 3, 5] },
+      { name: 'v', shape: [2, 5, 2] },
+    ],
+    build: (_g, [x, v]) => op.matMul(op.softmax(x), v),
+  },
+  {
+    name: 'Softmax into MatMul and Exp',
+    parameters: [
+      { name: 'x', shape: [3, 5] },
+      { name: 'v', shape: [5, 2] },
+    ],
+    build: (_g, [x, v]) => {
+      const y = op.softmax(x);
+      return op.add(op.matMul(y, v), op.reduceSum(op.exp(y), [1], true));
+    },
+  },
+  {
     name: 'LogSoftmax',
     parameters: [{ name: 'x', shape: [3, 5] }],
     build: (_g, [x]) => op.logSoftmax(x),

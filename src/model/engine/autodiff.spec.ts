@@ -40,6 +40,21 @@ describe('differentiate', () => {
     expect(scatter?.attributes.reduction).toEqual({ type: 'string', value: 'add' });
   });
 
+  it('Softmax before MatMul reduces over V', () => {
+    const graph = new Graph('attention');
+    const scores = graph.parameter('scores', 'float64', [2, 6, 6]);
+    const v = graph.parameter('v', 'float64', [2, 6, 3]);
+    const loss = op.reduceSum(op.matMul(op.softmax(scores), v));
+    const nodeCount = graph.nodes.length;
+
+    differentiate(loss, [scores, v]);
+    const reductions = graph.nodes.slice(nodeCount).filter((node) => node.opType === 'ReduceSum');
+    const reducedWidths = reductions.map((node) => node.inputs[0]?.shape.at(-1));
+
+    expect(reducedWidths).toContain(3);
+    expect(reducedWidths).not.toContain(6);
+  });
+
   it('rejects operators without a rule', () => {
     const graph = new Graph('topk');
     const x = graph.parameter('x', 'float64', [2, 4]);

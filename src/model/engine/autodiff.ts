@@ -1,7 +1,6 @@
-import { Graph, GraphNode } from './graph';
+import { Graph, GraphNode, nodesReaching } from './graph';
 import { GatherGradient, GradientContribution } from './gradient-rule';
 import { add, gradientRules } from './ops';
-import { nodesReaching } from './onnx-serializer';
 import { rowSparseGradient, scatterGatherGradients } from './row-sparse';
 import { ShapeError, Tensor, formatShape, isFloat } from './tensor';
 

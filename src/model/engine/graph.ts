@@ -153,3 +153,23 @@ function checkDims(name: string, shape: Shape): void {
     }
   }
 }
+
+/** Returns the nodes that `outputs` depend on, in graph order. */
+export function nodesReaching(graph: Graph, outputs: readonly Tensor[]): GraphNode[] {
+  const needed = new Set<GraphNode>();
+  const stack = [...outputs];
+  while (stack.length > 0) {
+    const tensor = stack.pop() as Tensor;
+    const node = graph.producer(tensor);
+    if (node === undefined || needed.has(node)) {
+      continue;
+    }
+    needed.add(node);
+    for (const input of node.inputs) {
+      if (input !== undefined) {
+        stack.push(input);
+      }
+    }
+  }
+  return graph.nodes.filter((node) => needed.has(node));
+}

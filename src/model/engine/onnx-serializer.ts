@@ -1,6 +1,6 @@
 import { onnx } from 'onnx-proto';
 
-import { AttributeValue, ConstantValue, Graph, GraphNode } from './graph';
+import { AttributeValue, ConstantValue, Graph, GraphNode, nodesReaching } from './graph';
 import type { ParameterTensor } from './optim/adamw';
 import { DType, Tensor } from './tensor';
 
@@ -85,26 +85,6 @@ export function exportInferenceModel(
     ]),
   );
   return serializeModel(graph, { outputs, parameterValues });
-}
-
-/** Returns the nodes that `outputs` depend on, in graph order. */
-export function nodesReaching(graph: Graph, outputs: readonly Tensor[]): GraphNode[] {
-  const needed = new Set<GraphNode>();
-  const stack = [...outputs];
-  while (stack.length > 0) {
-    const tensor = stack.pop() as Tensor;
-    const node = graph.producer(tensor);
-    if (node === undefined || needed.has(node)) {
-      continue;
-    }
-    needed.add(node);
-    for (const input of node.inputs) {
-      if (input !== undefined) {
-        stack.push(input);
-      }
-    }
-  }
-  return graph.nodes.filter((node) => needed.has(node));
 }
 
 function usedTensorNames(nodes: readonly GraphNode[], outputs: readonly Tensor[]): Set<string> {

@@ -47,26 +47,7 @@ export function rowSparseGradient(
   const count = squeeze(shapeOf(rows), [0]);
   const positionOfRow = rowPositionMap(graph, table.shape[0] as number, rows, count);
 
-  const bufferShape = concat(
-    [unsqueeze(add(count, 1), [0]), int64Vector(graph, rowShape as number[])],
-    0,
-  );
-  const sizeWithExtra = `${String(rows.shape[0])}+1`;
-  let buffer = graph.addNode(
-    'ConstantOfShape',
-    [bufferShape],
-    [{ dtype: table.dtype, shape: [sizeWithExtra, ...rowShape] }],
-    {
-      value: {
-        type: 'tensor',
-        value: {
-          dtype: table.dtype,
-          shape: [1],
-          data: table.dtype === 'float64' ? new Float64Array(1) : new Float32Array(1),
-        },
-      },
-    },
-  )[0];
+  let buffer = zeroRows(graph, table, add(count, 1), `${String(rows.shape[0])}+1`);
   for (const part of parts) {
     const positions = gather(positionOfRow, part.indices);
     buffer = scatterNDAdd(buffer, unsqueeze(positions, [-1]), part.outputGradient);
@@ -78,6 +59,23 @@ export function rowSparseGradient(
     [{ dtype: table.dtype, shape: [rows.shape[0], ...rowShape] }],
   )[0];
   return dense === undefined ? listed : add(listed, gather(dense, rows));
+}
+
+/** Adds zeros of shape [rowCount, ...table.shape[1:]], with `rowCount` known at run time. */
+function zeroRows(graph: Graph, table: Tensor, rowCount: Tensor, rowCountName: string): Tensor {
+  const rowShape = table.shape.slice(1) as number[];
+  const shape = concat([unsqueeze(rowCount, [0]), int64Vector(graph, rowShape)], 0);
+  const zero = {
+    dtype: table.dtype,
+    shape: [1],
+    data: table.dtype === 'float64' ? new Float64Array(1) : new Float32Array(1),
+  };
+  return graph.addNode(
+    'ConstantOfShape',
+    [shape],
+    [{ dtype: table.dtype, shape: [rowCountName, ...rowShape] }],
+    { value: { type: 'tensor', value: zero } },
+  )[0];
 }
 
 /** Builds an int64 [V] map: `rows[i]` maps to i, every other row maps to `count`. */

@@ -1,11 +1,13 @@
 import { GradientRule } from '../gradient-rule';
 import { elementwiseGradients } from './elementwise';
+import { indexingGradients } from './indexing';
 import { matMulGradients } from './matmul';
 import { nnGradients } from './nn';
 import { reduceGradients } from './reduce';
 import { shapeGradients } from './shape';
 
 export * from './elementwise';
+export * from './indexing';
 export * from './matmul';
 export * from './nn';
 export * from './reduce';
@@ -18,5 +20,6 @@ export const gradientRules: Readonly<Record<string, GradientRule>> = {
   ...matMulGradients,
   ...reduceGradients,
   ...shapeGradients,
+  ...indexingGradients,
   ...nnGradients,
 };

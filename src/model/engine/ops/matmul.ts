@@ -42,8 +42,8 @@ const matMulRule: GradientRule = (node, [dy], required) => {
 
 /**
  * Computes A^T @ dY. ONNX Runtime 1.31 fuses a Transpose of A into FusedMatMul, and its batched
- * kernel with a transposed A ran about half as fast as (dY^T @ A)^T on [128, 4, 200, 200]
- * attention probabilities. So the second form is used when A is the larger operand.
+ * kernel with a transposed A took 20 ms on [128, 4, 200, 200] attention probabilities where a
+ * MatMul of the same size took 6 ms. So (dY^T @ A)^T is used when A is the larger operand.
  */
 function transposedProduct(a: Tensor, dy: Tensor): Tensor {
   const sizeA = matrixSize(a);

@@ -94,6 +94,9 @@ export type DropoutOptions = { ratio: number; seed: number } | { ratio: number; 
  * 1 / (1 - ratio). With `seed`, ONNX Runtime draws the mask from a generator seeded once per
  * session, so two sessions given the same runs draw the same masks. With `mask`, a bool tensor
  * (true = keep) supplied by the caller decides.
+ *
+ * NOTE: the node always runs in training mode, so an exported inference graph must be built
+ * without dropout.
  */
 export function dropout(x: Tensor, options: DropoutOptions): Tensor {
   requireDType('Dropout', x, ['float32', 'float64']);

@@ -1,38 +1,15 @@
-import { Graph } from '../graph';
 import { GradientRule } from '../gradient-rule';
 import {
-  DType,
   Dim,
   Shape,
   ShapeError,
   Tensor,
-  TensorData,
-  allocate,
   formatShape,
   isStaticShape,
   normalizeAxis,
 } from '../tensor';
-import { graphOf, int64Vector, requireDType, sameShape } from './common';
+import { graphOf, int64Vector, sameShape } from './common';
 import { sumToShape } from './reduce';
-
-/** Adds a Constant with the given values; `values` may be a typed array or numbers. */
-export function constant(
-  graph: Graph,
-  dtype: DType,
-  shape: readonly number[],
-  values: TensorData | readonly number[],
-): Tensor {
-  let data: TensorData;
-  if (Array.isArray(values)) {
-    data = allocate(dtype, values.length);
-    values.forEach((value: number, index) => {
-      data[index] = data instanceof BigInt64Array ? BigInt(value) : value;
-    });
-  } else {
-    data = values as TensorData;
-  }
-  return graph.constant({ dtype, shape, data });
-}
 
 export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   const sorted = [...perm].sort((a, b) => a - b);
@@ -246,20 +223,6 @@ export function slice(
   return graph.addNode('Slice', sliceInputs, [{ dtype: x.dtype, shape }])[0];
 }
 
-/** Gathers entries of `table` along `axis` (embedding lookup for axis 0). */
-export function gather(table: Tensor, indices: Tensor, axis = 0): Tensor {
-  requireDType('Gather', indices, ['int64']);
-  const normalized = normalizeAxis('Gather', axis, table.rank);
-  const shape = [
-    ...table.shape.slice(0, normalized),
-    ...indices.shape,
-    ...table.shape.slice(normalized + 1),
-  ];
-  return graphOf(table).addNode('Gather', [table, indices], [{ dtype: table.dtype, shape }], {
-    axis: { type: 'int', value: normalized },
-  })[0];
-}
-
 /** Returns the run-time shape of `x` as a 1-D int64 tensor. */
 export function shapeOf(x: Tensor): Tensor {
   return graphOf(x).addNode('Shape', [x], [{ dtype: 'int64', shape: [x.rank] }])[0];
@@ -284,30 +247,6 @@ function broadcastOrFail(from: Shape, to: Shape): Shape {
     const source = from[from.length - to.length + index] ?? 1;
     return source === 1 ? dim : source;
   });
-}
-
-/** Adds a tensor of zeros with the static shape `shape`. */
-export function zeros(graph: Graph, dtype: DType, shape: readonly number[]): Tensor {
-  if (!isStaticShape(shape)) {
-    throw new ShapeError(`ConstantOfShape: shape ${formatShape(shape)} must be static`);
-  }
-  const value = { dtype, shape: [1], data: allocate(dtype, 1) };
-  return graph.addNode('ConstantOfShape', [int64Vector(graph, shape)], [{ dtype, shape }], {
-    value: { type: 'tensor', value },
-  })[0];
-}
-
-/** Adds `updates` into `data` at `indices` (ScatterND with reduction "add"). */
-export function scatterNDAdd(data: Tensor, indices: Tensor, updates: Tensor): Tensor {
-  requireDType('ScatterND', indices, ['int64']);
-  return graphOf(data).addNode(
-    'ScatterND',
-    [data, indices, updates],
-    [{ dtype: data.dtype, shape: data.shape }],
-    {
-      reduction: { type: 'string', value: 'add' },
-    },
-  )[0];
 }
 
 /** Pads `x` with zeros; `pads` lists the begin counts of every axis, then the end counts. */
@@ -378,17 +317,6 @@ const sliceRule: GradientRule = (node, [dy]) => {
   return [padZeros(dy!, pads), undefined, undefined, undefined];
 };
 
-const gatherRule: GradientRule = (node, [dy]) => {
-  const [table, indices] = node.inputs as Tensor[];
-  const attribute = node.attributes.axis;
-  if (attribute?.type === 'int' && attribute.value !== 0) {
-    throw new ShapeError(
-      `Gather: gradient is implemented for axis 0 only, got axis ${attribute.value}`,
-    );
-  }
-  return [{ kind: 'gather', table, indices, outputGradient: dy! }, undefined];
-};
-
 const expandRule: GradientRule = (node, [dy]) => [
   sumToShape(dy!, node.inputs[0]!.shape),
   undefined,
@@ -410,6 +338,5 @@ export const shapeGradients: Record<string, GradientRule> = {
   Squeeze: squeezeRule,
   Concat: concatRule,
   Slice: sliceRule,
-  Gather: gatherRule,
   Expand: expandRule,
 };
