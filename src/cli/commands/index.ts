@@ -1,9 +1,10 @@
 import { Command } from 'commander';
+import { registerMigrateCommand } from './migrate';
 
 /**
  * Adds every subcommand to the program. Each command lives in its own file in this folder
  * and exports a `register…Command(program)` function that is called here.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerMigrateCommand(program);
 }
