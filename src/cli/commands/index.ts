@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerImportCommand } from './import';
 import { registerMigrateCommand } from './migrate';
 
 /**
@@ -7,4 +8,5 @@ import { registerMigrateCommand } from './migrate';
  */
 export function registerCommands(program: Command): void {
   registerMigrateCommand(program);
+  registerImportCommand(program);
 }
