@@ -13,8 +13,6 @@ export interface ImportSettings {
   batchSize: number;
   /** Stop at the first bad line instead of skipping it. */
   strict: boolean;
-  /** When aborted, the import commits the batch being written and stops. */
-  signal?: AbortSignal;
 }
 
 export interface ImportProgress {
@@ -43,8 +41,6 @@ export interface ImportSummary {
   itemsCreated: number;
   elapsedSeconds: number;
   rowsPerSecond: number;
-  /** True when the signal stopped the import before the end of the input. */
-  interrupted: boolean;
 }
 
 /** Raised by a strict import at the first bad line; the summary counts the batches committed. */
@@ -89,7 +85,6 @@ class ImportRun {
     itemsCreated: 0,
   };
   private readonly rejections: Rejection[] = [];
-  private interrupted = false;
   /** The event batch being written, and its error once it failed. */
   private pendingWrite: Promise<void> = Promise.resolve();
   private writeError?: { error: unknown };
@@ -103,9 +98,7 @@ class ImportRun {
 
   async execute(source: ImportSource): Promise<ImportSummary> {
     await this.importItems(source);
-    if (!this.interrupted) {
-      await this.importEvents(source);
-    }
+    await this.importEvents(source);
     await this.waitForWrite();
     this.reportProgress();
     return this.summary();
@@ -123,9 +116,6 @@ class ImportRun {
       if (batch.length >= this.settings.batchSize) {
         this.counts.itemsCreated += await writeItemBatch(this.client, batch);
         batch = [];
-        if (this.checkInterrupted()) {
-          return;
-        }
       }
     }
     if (batch.length > 0) {
@@ -145,9 +135,6 @@ class ImportRun {
       if (batch.length >= this.settings.batchSize) {
         await this.startEventWrite(batch);
         batch = [];
-        if (this.checkInterrupted()) {
-          return;
-        }
       } else if (this.counts.rowsRead % 5000 === 0) {
         this.reportProgress();
       }
@@ -194,11 +181,6 @@ class ImportRun {
     }
   }
 
-  private checkInterrupted(): boolean {
-    this.interrupted = this.settings.signal?.aborted === true;
-    return this.interrupted;
-  }
-
   private reportProgress(): void {
     this.listener.onProgress?.({
       bytesRead: this.progress.bytesRead,
@@ -216,7 +198,6 @@ class ImportRun {
       rejections: [...this.rejections],
       elapsedSeconds,
       rowsPerSecond: elapsedSeconds > 0 ? this.counts.rowsRead / elapsedSeconds : 0,
-      interrupted: this.interrupted,
     };
   }
 }

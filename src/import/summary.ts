@@ -13,12 +13,7 @@ export function formatRejection(rejection: Rejection): string {
  * `stopped` marks a strict import that ended at a bad line.
  */
 export function formatSummary(input: string, summary: ImportSummary, stopped = false): string {
-  let status = 'Imported';
-  if (stopped) {
-    status = 'Stopped import of';
-  } else if (summary.interrupted) {
-    status = 'Interrupted import of';
-  }
+  const status = stopped ? 'Stopped import of' : 'Imported';
   const lines = [
     `${status} ${input}: ${summary.rowsRead} rows read, ${summary.inserted} inserted, ` +
       `${summary.duplicates} skipped as duplicates, ${summary.rejected} rejected; ` +

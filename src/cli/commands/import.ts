@@ -107,9 +107,6 @@ export function registerImportCommand(program: Command): void {
         throw error;
       }
       printSummary(inputPath, summary, options, false);
-      if (summary.interrupted) {
-        process.exitCode = 130;
-      }
     });
 }
 
@@ -124,24 +121,15 @@ async function importIntoDatabase(
   const client = new Client({ connectionString: url, application_name: 'qrec-import' });
   await client.connect();
   const reporter = new ImportReporter(options.progress && process.stderr.isTTY === true);
-  const abort = new AbortController();
-  const onInterrupt = (): void => {
-    reporter.log(
-      'interrupted: stopping after the batch being written (press Ctrl-C again to quit now)',
-    );
-    abort.abort();
-  };
-  process.once('SIGINT', onInterrupt);
 
   try {
     return await runImport(
       client,
       source,
-      { batchSize: options.batchSize, strict: options.strict === true, signal: abort.signal },
+      { batchSize: options.batchSize, strict: options.strict === true },
       reporter,
     );
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
     reporter.stop();
     await client.end();
   }
