@@ -144,8 +144,8 @@ async function inTransaction<T>(client: ClientBase, work: () => Promise<T>): Pro
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    // The original error explains the failure; a failed ROLLBACK (a lost connection) adds
-    // nothing, and the server rolls back an open transaction when the session ends.
+    // The original error explains the failure, so a failed ROLLBACK (a lost connection) is
+    // ignored. The server rolls back an open transaction when the session ends.
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }

@@ -38,9 +38,8 @@ export class ReadProgress {
 }
 
 /**
- * Yields the lines of a text file one at a time, with or without a newline after the last
- * line; a Windows line ending (CRLF) is removed with the line. A UTF-8 byte order mark at
- * the start is dropped.
+ * Yields the lines of a text file one at a time, whether or not the last line ends with a
+ * newline. A Windows line ending (CRLF) and a UTF-8 byte order mark at the start are dropped.
  */
 export async function* readLines(
   file: string,

@@ -9,7 +9,7 @@ export function formatRejection(rejection: Rejection): string {
 }
 
 /**
- * The human-readable summary: one line of counts, then the first rejected lines if any.
+ * Formats the summary for people: one line of counts, then the first rejected lines if any.
  * `stopped` marks a strict import that ended at a bad line.
  */
 export function formatSummary(input: string, summary: ImportSummary, stopped = false): string {

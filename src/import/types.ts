@@ -30,7 +30,7 @@ export interface Rejection {
   reason: string;
 }
 
-/** What a format reader yields for each record or bad line. */
+/** Entry that a format reader yields: a record, or the rejection of a bad line. */
 export type SourceEntry<T> = { record: T } | { rejection: Rejection };
 
 /** Raised by a line parser for a line that it cannot turn into records. */

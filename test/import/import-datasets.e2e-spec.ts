@@ -4,8 +4,8 @@ import { createTestDatabase } from '../setup/test-database';
 import { countRows, importInto, queryRows } from './import-helpers';
 
 /**
- * Imports of the real MovieLens files. They are not part of the repository (their licence
- * forbids redistribution); the tests look for them in QREC_DATASETS_DIR, by default the
+ * Imports of the real MovieLens files. GroupLens' terms forbid redistributing them, so they
+ * are not in the repository. The tests read them from QREC_DATASETS_DIR, by default the
  * `shared/datasets` folder beside the repository, and are skipped when they are absent.
  */
 const DATASETS =

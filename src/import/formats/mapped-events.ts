@@ -44,7 +44,7 @@ export function openCsvSource(file: string, settings: CsvSettings): ImportSource
   };
 }
 
-/** A header that cannot be parsed stops the import: no later line can be mapped. */
+/** Splits the header row. A bad header stops the import, because no later line can be mapped. */
 function splitHeader(text: string, delimiter: string): string[] {
   try {
     return splitDelimitedLine(text, delimiter);

@@ -15,7 +15,7 @@ import { parseFileLines, readMetadataFile } from './source-lines';
 /** MovieLens files are ISO-8859-1 encoded (`movies.dat` of 1M has accented titles). */
 const MOVIELENS_ENCODING = 'latin1';
 
-/** The folder of a MovieLens dataset, whether the path names it or a file inside it. */
+/** Resolves the dataset folder from a path that names it or a file inside it. */
 async function resolveFolder(inputPath: string): Promise<string> {
   const stats = await fs.stat(inputPath);
   return stats.isDirectory() ? inputPath : path.dirname(inputPath);

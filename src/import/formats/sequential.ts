@@ -13,9 +13,9 @@ const ITEM_MAPPING_FILE = 'sas_to_movielens_items.txt';
 const MOVIES_FILE = 'movies.dat';
 
 /**
- * Sequential file: line N lists the items of user N in time order. When the folder also
- * holds `movies.dat` and `sas_to_movielens_items.txt`, the catalog takes titles and genres
- * from them; otherwise every item is created with its id as the title.
+ * Opens a sequential file, in which line N lists the items of user N in time order. When the
+ * folder also contains `movies.dat` and `sas_to_movielens_items.txt`, the catalog takes
+ * titles and genres from them. Otherwise every item is created with its id as the title.
  */
 export async function openSequentialSource(
   file: string,

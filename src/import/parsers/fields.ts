@@ -2,7 +2,7 @@ import { LineParseError, MAX_EXTERNAL_ID_LENGTH, MAX_TITLE_LENGTH } from '../typ
 
 const UNSIGNED_INTEGER = /^\d+$/;
 
-/** Checks a user or item id: 1 to 128 characters, no NUL (PostgreSQL text cannot hold one). */
+/** Checks a user or item id: 1 to 128 characters, no NUL (PostgreSQL text cannot store one). */
 export function parseExternalId(value: string, field: string): string {
   if (value.length === 0) {
     throw new LineParseError(`${field} is empty`);

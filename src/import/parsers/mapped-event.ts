@@ -107,7 +107,10 @@ function parseEventType(value: string | undefined, settings: EventMappingSetting
   return eventType;
 }
 
-/** ISO 8601 date, or date and time with `Z` or a UTC offset (no local times: they are ambiguous). */
+/**
+ * ISO 8601 date, or date and time with `Z` or an offset. A local time without a zone is
+ * rejected, because its meaning would depend on the time zone of the importing machine.
+ */
 const ISO_TIMESTAMP =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 const NUMERIC = /^-?\d+(?:\.\d+)?$/;

@@ -25,9 +25,9 @@ export function parseSequentialLine(line: string): string[] {
 }
 
 /**
- * Builds the events of one user's sequence. The file holds only the order, so the event at
- * 0-based position p gets `occurred_at = start + p seconds` and the event id
- * `seq:<user>:<p>`; both depend only on the file, so a second import inserts nothing.
+ * Builds the events of one user's sequence. The file contains only the order, so the event
+ * at 0-based position p gets `occurred_at = start + p seconds` and the event id
+ * `seq:<user>:<p>`. Both depend only on the file, so a second import inserts nothing.
  */
 export function sequenceToEvents(
   userId: string,
