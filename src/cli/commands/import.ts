@@ -185,7 +185,8 @@ class ImportReporter implements ImportListener {
   }
 
   log(message: string): void {
-    if (this.bars !== undefined) {
+    if (this.bars !== undefined && this.bar !== undefined) {
+      // The bars write buffered lines above themselves at their next redraw.
       this.bars.log(`qrec: ${message}\n`);
     } else {
       logToStderr(message);
@@ -193,7 +194,12 @@ class ImportReporter implements ImportListener {
   }
 
   stop(): void {
-    this.bars?.stop();
+    if (this.bars !== undefined && this.bar !== undefined) {
+      // A redraw flushes lines logged since the last one; stop() alone would drop them.
+      this.bars.update();
+      this.bars.stop();
+    }
+    this.bar = undefined;
   }
 }
 
