@@ -131,4 +131,29 @@ describe('qrec import CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('[applied] InitialSchema1764892800000\n');
   });
+
+  it('reverts and reapplies a migration', async () => {
+    const scratch = await createTestDatabase();
+    try {
+      const reverted = await runCli(scratch.url, ['migrate', '--revert']);
+      const shown = await runCli(scratch.url, ['migrate', '--show']);
+      const applied = await runCli(scratch.url, ['migrate']);
+      const again = await runCli(scratch.url, ['migrate']);
+
+      expect(reverted.stdout).toBe('Reverted InitialSchema1764892800000\n');
+      expect(shown.stdout).toBe('[pending] InitialSchema1764892800000\n');
+      expect(applied.stdout).toBe('Applied InitialSchema1764892800000\n');
+      expect(again.stdout).toBe('No pending migrations.\n');
+      expect(await countRows(scratch.url)).toEqual({ users: 0, items: 0, interactions: 0 });
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  it('rejects --revert with --show', async () => {
+    const result = await runCli(database.url, ['migrate', '--revert', '--show']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--revert and --show cannot be used together');
+  });
 });

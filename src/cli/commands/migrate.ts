@@ -12,7 +12,9 @@ interface MigrateOptions {
 export function registerMigrateCommand(program: Command): void {
   program
     .command('migrate')
-    .description('apply pending database migrations (the service database, see `qrec import`)')
+    .description(
+      'apply pending migrations to the service database (DATABASE_URL, or the embedded PostgreSQL in EMBEDDED_PG_DATA_DIR)',
+    )
     .option('--revert', 'undo the last applied migration')
     .option('--show', 'list applied and pending migrations without changing anything')
     .action(async (options: MigrateOptions) => {
