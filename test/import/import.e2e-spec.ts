@@ -272,6 +272,11 @@ describe('import', () => {
         title: 'Toy Story (1995)',
         categories: ['Animation', 'Comedy'],
       });
+      const [mapped] = await queryRows<{ attributes: unknown }>(
+        database.url,
+        "SELECT attributes FROM items WHERE external_id = '1'",
+      );
+      expect(mapped.attributes).toEqual({ movieLensId: 1364 });
       const [first] = await readInteractions();
       expect(first.occurred_at).toEqual(new Date('2020-01-01T00:00:00Z'));
     });
