@@ -118,6 +118,21 @@ describe('qrec import CLI', () => {
     expect(result.stderr).toContain('The event type "hover" is not in EVENT_TYPES');
   });
 
+  it('rejects an option of another format', async () => {
+    const file = await writeFixture(folder, 'train.txt', '1 2\n');
+
+    const result = await runCli(database.url, [
+      'import',
+      file,
+      '--format',
+      'sequential',
+      '--no-header',
+    ]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--no-header applies only to --format csv, not sequential');
+  });
+
   it('rejects an unknown format', async () => {
     const result = await runCli(database.url, ['import', folder, '--format', 'parquet']);
 

@@ -81,7 +81,8 @@ export function registerImportCommand(program: Command): void {
     .option('--strict', 'stop at the first line that does not parse instead of skipping it')
     .option('--json', 'print the summary as JSON on stdout')
     .option('--no-progress', 'hide the progress bar (shown only when stderr is a terminal)')
-    .action(async (inputPath: string, options: ImportCommandOptions) => {
+    .action(async (inputPath: string, options: ImportCommandOptions, command: Command) => {
+      rejectOptionsOfOtherFormats(command, options.format);
       const config = loadConfig();
       const source = await openImportSource(inputPath, {
         format: options.format,
@@ -200,6 +201,28 @@ class ImportReporter implements ImportListener {
       this.bars.stop();
     }
     this.bar = undefined;
+  }
+}
+
+/** Options that only some formats read, by commander's attribute name. */
+const FORMAT_OPTIONS: Record<string, readonly ImportFormat[]> = {
+  map: ['csv', 'jsonl'],
+  delimiter: ['csv'],
+  header: ['csv'],
+  encoding: ['csv', 'jsonl'],
+  timeUnit: ['csv', 'jsonl'],
+  startTime: ['sequential'],
+};
+
+/** Fails on an option that the chosen format would ignore, which is most likely a mistake. */
+function rejectOptionsOfOtherFormats(command: Command, format: ImportFormat): void {
+  for (const [name, formats] of Object.entries(FORMAT_OPTIONS)) {
+    if (command.getOptionValueSource(name) === 'cli' && !formats.includes(format)) {
+      const option = command.options.find((candidate) => candidate.attributeName() === name);
+      throw new Error(
+        `${option?.long ?? name} applies only to --format ${formats.join(' or ')}, not ${format}`,
+      );
+    }
   }
 }
 
