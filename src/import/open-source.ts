@@ -114,7 +114,7 @@ async function assertInputExists(inputPath: string, format: ImportFormat): Promi
   try {
     isFile = (await fs.stat(inputPath)).isFile();
   } catch {
-    throw new Error(`${inputPath} not found`);
+    throw new Error(`Input ${inputPath} not found`);
   }
   const takesFolder = format === 'ml-100k' || format === 'ml-1m';
   if (!takesFolder && !isFile) {
