@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerEvaluateCommand } from './evaluate';
+import { registerImportCommand } from './import';
+import { registerMigrateCommand } from './migrate';
 import { registerTrainCommand } from './train';
 
 /**
@@ -7,7 +9,8 @@ import { registerTrainCommand } from './train';
  * and exports a `register…Command(program)` function that is called here.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerMigrateCommand(program);
+  registerImportCommand(program);
   registerEvaluateCommand(program);
   registerTrainCommand(program);
 }
