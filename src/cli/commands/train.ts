@@ -22,6 +22,7 @@ interface TrainFlags {
   ffnDim: number;
   dropout: number;
   relativePositionBias: boolean;
+  slotConditioning: boolean;
   readout: Readout;
   aggregation: InterestAggregation;
   temperature: number;
@@ -71,6 +72,10 @@ export function registerTrainCommand(program: Command): void {
     .option('--ffn-dim <n>', 'feed-forward hidden width', integer(1), model.feedForwardDim)
     .option('--dropout <ratio>', 'dropout ratio in [0, 1)', decimal, model.dropout)
     .option('--no-relative-position-bias', 'drop the cross-attention bias indexed by recency')
+    .option(
+      '--no-slot-conditioning',
+      "start every slot from the bare queries instead of queries plus that slot's encoder state",
+    )
     .addOption(
       new Option('--readout <kind>', 'qformer, or last for a SASRec-style last-slot readout')
         .choices(['qformer', 'last'])
@@ -151,6 +156,7 @@ export function registerTrainCommand(program: Command): void {
           feedForwardDim: flags.ffnDim,
           dropout: flags.dropout,
           relativePositionBias: flags.relativePositionBias,
+          slotConditioning: flags.slotConditioning,
           readout: flags.readout,
           aggregation: flags.aggregation,
           aggregationTemperature: flags.temperature,

@@ -213,9 +213,19 @@ function queryTransformer(
     kind: 'normal',
     std: 1 / Math.sqrt(d),
   });
-  const batchSize = op.slice(op.shapeOf(items), [0], [1]);
-  const tokenShape = op.concat([batchSize, op.constant(graph, 'int64', [3], [S, m, d])], 0);
-  let x = op.expand(queries, tokenShape, [batch, S, m, d]);
+  let x: Tensor;
+  if (config.slotConditioning) {
+    // Each slot's tokens start from the queries plus the encoder state of that slot, so the
+    // queries know the newest interaction as a SASRec readout does. Without it, identical
+    // queries at every slot averaged the history and training on ML-1M stayed at the
+    // popularity baseline's loss for several epochs.
+    const slotStates = op.unsqueeze(selectSlots(history, slots), [2]);
+    x = op.add(slotStates, queries);
+  } else {
+    const batchSize = op.slice(op.shapeOf(items), [0], [1]);
+    const tokenShape = op.concat([batchSize, op.constant(graph, 'int64', [3], [S, m, d])], 0);
+    x = op.expand(queries, tokenShape, [batch, S, m, d]);
+  }
 
   // Dropout stays in the embeddings and the encoder: the Q-Former has L * m tokens per
   // history, where ONNX Runtime's Dropout kernel took more time than the attention itself.
@@ -289,9 +299,7 @@ function crossAttentionBias(
   const table = context.registry.create(
     'qformer.relative_position_bias',
     [config.maxLength, config.heads],
-    {
-      kind: 'zeros',
-    },
+    { kind: 'recency' },
   );
   const offsets = tokenSlots.flatMap((slot) =>
     [...Array(L).keys()].map((key) => Math.min(Math.max(slot - key, 0), L - 1)),

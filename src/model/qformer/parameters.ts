@@ -5,7 +5,11 @@ import { Tensor } from '../engine/tensor';
 
 /** Distribution of a parameter's initial values. */
 export type Initializer =
-  { kind: 'normal'; std: number } | { kind: 'xavier' } | { kind: 'zeros' } | { kind: 'ones' };
+  | { kind: 'normal'; std: number }
+  | { kind: 'xavier' }
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'recency' };
 
 export interface ParameterSpec {
   name: string;
@@ -53,6 +57,9 @@ export function initializeParameters(
       case 'ones':
         data.fill(1);
         break;
+      case 'recency':
+        fillRecencyBias(data, spec.shape[0], spec.shape[1]);
+        break;
     }
     return { name: spec.name, shape: [...spec.shape], data };
   });
@@ -95,6 +102,20 @@ export function checkParametersMatch(
         `parameter ${spec.name} has shape [${parameter.shape.join(', ')}], ` +
           `expected [${spec.shape.join(', ')}]`,
       );
+    }
+  }
+}
+
+/**
+ * Fills a [distances, heads] attention bias with -slope * distance, with slopes
+ * 2^(-8 (h + 1) / heads) per head h as in ALiBi, so that each head starts out preferring
+ * recent interactions, at its own rate.
+ */
+function fillRecencyBias(data: Float32Array, distances: number, heads: number): void {
+  for (let distance = 0; distance < distances; distance += 1) {
+    for (let head = 0; head < heads; head += 1) {
+      const slope = 2 ** ((-8 * (head + 1)) / heads);
+      data[distance * heads + head] = -slope * distance;
     }
   }
 }

@@ -163,6 +163,7 @@ describe('Q-Former training graph', () => {
     ['sampled softmax', { fullSoftmaxMaxItems: 10, sampledNegatives: 8 }],
     ['log-sum-exp interests', { aggregation: 'logsumexp' as const, dropout: 0.1 }],
     ['no encoder blocks', { encoderBlocks: 0 }],
+    ['bare queries', { slotConditioning: false }],
   ])('lowers the loss with %s', async (_name, overrides: Partial<QFormerConfig>) => {
     const config = smallConfig(overrides);
     const specs = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 4 }).parameterSpecs;
