@@ -46,8 +46,8 @@ export interface QFormerConfig {
   /**
    * `all` trains with the serving score. `target` trains each target slot with its interest of
    * highest dot product with the target item, as multi-interest retrievers such as ComiRec
-   * do, at a quarter of the cost with 4 interests. Because the choice sees the target, it
-   * can lower the loss by up to log(m) without a better ranking.
+   * do, at the scoring cost of a single interest. Because the choice depends on the target,
+   * it can lower the loss by up to log(m) without a better ranking.
    */
   interestSelection: InterestSelection;
   /** Full softmax cross-entropy up to this many items, sampled softmax above it. */
