@@ -18,7 +18,10 @@ export const INFERENCE_OUTPUTS = {
 export interface InferenceGraph {
   graph: Graph;
   history: HistoryInputs;
-  /** int64 [batch, K]: item indices 1..N, best first. */
+  /**
+   * int64 [batch, K]: item indices 1..N, best first.
+   * NOTE: the history's own items are not removed; callers filter them.
+   */
   topItems: Tensor;
   /** float32 [batch, K]: their scores. */
   topScores: Tensor;

@@ -178,7 +178,10 @@ export function windowBuckets(maxLength: number, enabled: boolean): number[] {
   return [...new Set([Math.ceil(maxLength / 4), Math.ceil(maxLength / 2), maxLength])];
 }
 
-/** Sequences with at least one target (2 or more interactions). */
+/**
+ * Sequences with at least one target (2 or more interactions).
+ * NOTE: SequenceDataset stores no event types, so every interaction trains as type 1.
+ */
 function trainingSequences(train: SequenceDataset): InteractionSequence[] {
   const sequences: InteractionSequence[] = [];
   for (let user = 0; user < train.userCount; user += 1) {
