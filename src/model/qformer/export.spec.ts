@@ -126,6 +126,24 @@ describe('exported Q-Former model', () => {
     }
   });
 
+  it('exports the last-slot readout', async () => {
+    const lastConfig = resolveConfig({ ...config, readout: 'last' });
+    await saveModel(directory, {
+      config: lastConfig,
+      vocabulary,
+      parameters: initializeParameters(parameterSpecsOf(lastConfig, ITEM_COUNT), 2),
+      topK: 4,
+      metrics: {},
+    });
+    const recommender = new QFormerRecommender(await loadModel(directory));
+    const result = await recommender.recommend(histories);
+    await recommender.release();
+
+    expect(result.items).toHaveLength(3 * 4);
+    expect(result.interests).toHaveLength(3 * 16);
+    expect(result.attention).toBeUndefined();
+  });
+
   it('round-trips the model directory', async () => {
     await saveTestModel(directory);
     const loaded = await loadModel(directory);
