@@ -59,11 +59,18 @@ export function toOrtSessionOptions(
       `invalid graphOptimizationLevel "${String(level)}"; allowed values: ${GRAPH_OPTIMIZATION_LEVELS.join(', ')}`,
     );
   }
+  const severity = options.logSeverityLevel ?? 3;
+  if (![0, 1, 2, 3, 4].includes(severity)) {
+    throw new Error(
+      `invalid logSeverityLevel ${String(severity)}; allowed values: 0 (verbose), 1 (info), ` +
+        '2 (warning), 3 (error), 4 (fatal)',
+    );
+  }
   return {
     executionProviders: [...providers],
     intraOpNumThreads: threads,
     graphOptimizationLevel: level,
-    logSeverityLevel: options.logSeverityLevel ?? 3,
+    logSeverityLevel: severity,
     enableProfiling: options.profileFilePrefix !== undefined,
     profileFilePrefix: options.profileFilePrefix,
   };

@@ -40,6 +40,15 @@ describe('EngineSession options', () => {
     );
   });
 
+  it('rejects bad log severity', async () => {
+    const { graph, loss } = buildSquare();
+    const options = { logSeverityLevel: 7 as 0 };
+
+    await expect(EngineSession.create(graph, [loss], options)).rejects.toThrow(
+      'invalid logSeverityLevel 7; allowed values: 0 (verbose), 1 (info), 2 (warning)',
+    );
+  });
+
   it('rejects wrong feed type', async () => {
     const { graph, loss } = buildSquare();
     const session = await EngineSession.create(graph, [loss]);
