@@ -253,7 +253,10 @@ function broadcastOrFail(from: Shape, to: Shape): Shape {
 export function padZeros(x: Tensor, pads: readonly number[]): Tensor {
   const shape = x.shape.map((dim, axis) => {
     const extra = pads[axis] + pads[axis + x.rank];
-    return typeof dim === 'number' ? dim + extra : extra === 0 ? dim : `${dim}+${extra}`;
+    if (typeof dim === 'number') {
+      return dim + extra;
+    }
+    return extra === 0 ? dim : `${dim}+${extra}`;
   });
   const graph = graphOf(x);
   return graph.addNode('Pad', [x, int64Vector(graph, pads)], [{ dtype: x.dtype, shape }])[0];
