@@ -4,9 +4,9 @@ import { DataSource, EntityManager } from 'typeorm';
 /** Maps external ids to internal bigint ids (as strings). */
 export type IdMap = Map<string, string>;
 
-/** One row to insert into `interactions`, with internal user and item ids. */
-export interface InteractionInsert {
-  userId: string;
+/** One event to insert: the user by external id, the item by internal id. */
+export interface EventInsert {
+  userExternalId: string;
   itemId: string;
   type: string;
   value: number | null;
@@ -36,8 +36,45 @@ const DEADLOCK_DETECTED = '40P01';
 const MAX_ATTEMPTS = 3;
 
 /**
+ * Creates missing users and inserts the events in one statement, so the two writes succeed
+ * or fail together without an explicit transaction.
+ *
+ * Events are inserted only when every user id resolved. A user that a concurrent request
+ * commits after this statement's snapshot is skipped by ON CONFLICT DO NOTHING and is
+ * invisible to the SELECT; the statement then inserts no event and is run again, and the
+ * next run sees that user.
+ */
+const INSERT_EVENTS_WITH_USERS = `
+  WITH new_users AS (
+    INSERT INTO users (external_id)
+    SELECT external_id FROM unnest($1::text[]) AS input(external_id)
+    ORDER BY external_id
+    ON CONFLICT (external_id) DO NOTHING
+    RETURNING id, external_id),
+  resolved_users AS (
+    SELECT id, external_id FROM new_users
+    UNION ALL
+    SELECT id, external_id FROM users WHERE external_id = ANY($1::text[])),
+  inserted AS (
+    INSERT INTO interactions
+      (user_id, item_id, event_type, value, occurred_at, event_id, recommendation_id)
+    SELECT u.id, e.item_id, e.event_type, e.value, e.occurred_at, e.event_id,
+           e.recommendation_id
+    FROM unnest($2::text[], $3::bigint[], $4::text[], $5::float8[], $6::timestamptz[],
+                $7::text[], $8::uuid[])
+         WITH ORDINALITY AS e(user_external_id, item_id, event_type, value, occurred_at,
+                              event_id, recommendation_id, position)
+    JOIN resolved_users u ON u.external_id = e.user_external_id
+    WHERE (SELECT count(*) FROM resolved_users) = cardinality($1::text[])
+    ORDER BY e.position
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING 1)
+  SELECT (SELECT count(*)::int FROM inserted) AS accepted,
+         (SELECT count(*)::int FROM resolved_users) AS "resolvedUsers"`;
+
+/**
  * Set-based SQL for ingesting events: each step handles a whole batch in one statement, so
- * a batch of 1,000 events costs a handful of round trips rather than thousands.
+ * a batch of 1,000 events costs a few round trips rather than thousands.
  */
 export class InteractionWriter {
   constructor(private readonly manager: EntityManager) {}
@@ -67,60 +104,36 @@ export class InteractionWriter {
   }
 
   /**
-   * Creates the users that do not exist yet and returns the internal ids of all of them.
-   * Inserting in sorted order keeps concurrent batches from locking rows in opposite orders.
+   * Creates the users that do not exist yet and inserts the events, skipping event ids
+   * already stored. Returns how many events were inserted.
    */
-  async upsertUsers(externalIds: string[]): Promise<IdMap> {
-    const sorted = [...externalIds].sort();
-    const rows: IdRow[] = await this.manager.query(
-      `WITH input AS (SELECT unnest($1::text[]) AS external_id),
-       inserted AS (
-         INSERT INTO users (external_id)
-         SELECT external_id FROM input ORDER BY external_id
-         ON CONFLICT (external_id) DO NOTHING
-         RETURNING id, external_id)
-       SELECT id, external_id AS "externalId" FROM inserted
-       UNION ALL
-       SELECT u.id, u.external_id FROM users u JOIN input USING (external_id)`,
-      [sorted],
-    );
-    const ids = toIdMap(rows);
-    // A user committed by a concurrent request after this statement's snapshot is in
-    // neither half of the UNION; a new statement sees it.
-    const missing = sorted.filter((id) => !ids.has(id));
-    if (missing.length > 0) {
-      const late: IdRow[] = await this.manager.query(
-        `SELECT id, external_id AS "externalId" FROM users WHERE external_id = ANY($1::text[])`,
-        [missing],
+  async insertEventsWithUsers(events: EventInsert[]): Promise<number> {
+    const userIds = [...new Set(events.map((e) => e.userExternalId))].sort();
+    const parameters = [
+      userIds,
+      events.map((e) => e.userExternalId),
+      events.map((e) => e.itemId),
+      events.map((e) => e.type),
+      events.map((e) => e.value),
+      events.map((e) => e.occurredAt.toISOString()),
+      events.map((e) => e.eventId),
+      events.map((e) => e.recommendationId),
+    ];
+    for (let attempt = 1; ; attempt += 1) {
+      const rows: { accepted: number; resolvedUsers: number }[] = await this.manager.query(
+        INSERT_EVENTS_WITH_USERS,
+        parameters,
       );
-      late.forEach((row) => ids.set(row.externalId, row.id));
+      if (rows[0].resolvedUsers === userIds.length) {
+        return rows[0].accepted;
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new Error(
+          `could not resolve ${userIds.length - rows[0].resolvedUsers} of ${userIds.length} ` +
+            `user ids after ${attempt} attempts`,
+        );
+      }
     }
-    return ids;
-  }
-
-  /** Inserts the events in one statement; returns how many were new (not seen event ids). */
-  async insertEvents(events: InteractionInsert[]): Promise<number> {
-    const rows: { accepted: number }[] = await this.manager.query(
-      `WITH inserted AS (
-         INSERT INTO interactions
-           (user_id, item_id, event_type, value, occurred_at, event_id, recommendation_id)
-         SELECT * FROM unnest(
-           $1::bigint[], $2::bigint[], $3::text[], $4::float8[], $5::timestamptz[],
-           $6::text[], $7::uuid[])
-         ON CONFLICT (event_id) DO NOTHING
-         RETURNING 1)
-       SELECT count(*)::int AS accepted FROM inserted`,
-      [
-        events.map((e) => e.userId),
-        events.map((e) => e.itemId),
-        events.map((e) => e.type),
-        events.map((e) => e.value),
-        events.map((e) => e.occurredAt.toISOString()),
-        events.map((e) => e.eventId),
-        events.map((e) => e.recommendationId),
-      ],
-    );
-    return rows[0].accepted;
   }
 }
 
@@ -129,15 +142,26 @@ export class InteractionWriter {
 export class InteractionsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  async findItemIds(externalIds: string[]): Promise<IdMap> {
+    return new InteractionWriter(this.dataSource.manager).findItemIds(externalIds);
+  }
+
   /**
-   * Runs `work` in one transaction, so a batch is stored entirely or not at all. Retries
-   * when PostgreSQL aborts the transaction on a deadlock, which two batches that share
-   * new users, items or event ids can cause.
+   * Runs `work` with a writer, inside one transaction when `inTransaction` is set (each
+   * statement commits on its own otherwise). Runs it again when PostgreSQL aborts it on a
+   * deadlock, which two batches that share new users, items or event ids can cause.
    */
-  async transaction<T>(work: (writer: InteractionWriter) => Promise<T>): Promise<T> {
+  async write<T>(
+    inTransaction: boolean,
+    work: (writer: InteractionWriter) => Promise<T>,
+  ): Promise<T> {
+    const run = (): Promise<T> =>
+      inTransaction
+        ? this.dataSource.transaction((manager) => work(new InteractionWriter(manager)))
+        : work(new InteractionWriter(this.dataSource.manager));
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.dataSource.transaction((manager) => work(new InteractionWriter(manager)));
+        return await run();
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isDeadlock(error)) {
           throw error;

@@ -10,10 +10,10 @@ import type { IngestResultDto, InteractionResponseDto } from './dto/interaction-
 import { ParsedEvent, parseEvents } from './event-parser';
 import { UnknownItemsException } from './interactions.exceptions';
 import {
+  EventInsert,
   IdMap,
   InteractionRow,
   InteractionsRepository,
-  InteractionWriter,
 } from './interactions.repository';
 
 @Injectable()
@@ -24,7 +24,7 @@ export class InteractionsService {
   ) {}
 
   /**
-   * Stores one event or a batch in one transaction. Unknown users are created; unknown
+   * Stores one event or a batch, entirely or not at all. Unknown users are created; unknown
    * items are created only with AUTO_CREATE_ITEMS, else the whole batch is rejected.
    * Events whose eventId is already stored count as duplicates and are skipped.
    */
@@ -34,16 +34,24 @@ export class InteractionsService {
       receivedAt: new Date(),
     });
 
-    const accepted = await this.interactions.transaction(async (writer) => {
-      const itemIds = await this.resolveItems(writer, events, isBatch);
-      const userIds = await writer.upsertUsers(distinct(events.map((e) => e.userId)));
-      return writer.insertEvents(
-        events.map((event) => ({
-          ...event,
-          userId: lookUp(userIds, event.userId),
-          itemId: lookUp(itemIds, event.itemId),
-        })),
+    const itemExternalIds = distinct(events.map((e) => e.itemId));
+    const knownItems = await this.interactions.findItemIds(itemExternalIds);
+    const unknownItems = itemExternalIds.filter((id) => !knownItems.has(id));
+    if (unknownItems.length > 0 && !this.config.interactions.autoCreateItems) {
+      throw new UnknownItemsException(
+        unknownItems,
+        describeUnknownItems(events, isBatch, new Set(unknownItems)),
       );
+    }
+
+    // Users and events go in one statement, which is atomic by itself. Creating items adds
+    // a statement before it, so then both run in one transaction.
+    const accepted = await this.interactions.write(unknownItems.length > 0, async (writer) => {
+      const itemIds =
+        unknownItems.length === 0
+          ? knownItems
+          : new Map([...knownItems, ...(await writer.createItems(unknownItems))]);
+      return writer.insertEventsWithUsers(events.map((event) => toEventInsert(event, itemIds)));
     });
 
     return { accepted, duplicates: events.length - accepted };
@@ -68,28 +76,6 @@ export class InteractionsService {
       (row) => [row.occurredAtMicros, row.id],
       toInteractionResponse,
     );
-  }
-
-  /** Maps the batch's item ids to internal ids, creating or rejecting unknown ones. */
-  private async resolveItems(
-    writer: InteractionWriter,
-    events: ParsedEvent[],
-    isBatch: boolean,
-  ): Promise<IdMap> {
-    const externalIds = distinct(events.map((e) => e.itemId));
-    const known = await writer.findItemIds(externalIds);
-    const unknown = externalIds.filter((id) => !known.has(id));
-    if (unknown.length === 0) {
-      return known;
-    }
-    if (!this.config.interactions.autoCreateItems) {
-      throw new UnknownItemsException(
-        unknown,
-        describeUnknownItems(events, isBatch, new Set(unknown)),
-      );
-    }
-    const created = await writer.createItems(unknown);
-    return new Map([...known, ...created]);
   }
 }
 
@@ -120,12 +106,20 @@ function distinct(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-function lookUp(ids: IdMap, externalId: string): string {
-  const id = ids.get(externalId);
-  if (id === undefined) {
-    throw new Error(`internal id of ${JSON.stringify(externalId)} was not resolved`);
+function toEventInsert(event: ParsedEvent, itemIds: IdMap): EventInsert {
+  const itemId = itemIds.get(event.itemId);
+  if (itemId === undefined) {
+    throw new Error(`internal id of item ${JSON.stringify(event.itemId)} was not resolved`);
   }
-  return id;
+  return {
+    userExternalId: event.userId,
+    itemId,
+    type: event.type,
+    value: event.value,
+    occurredAt: event.occurredAt,
+    eventId: event.eventId,
+    recommendationId: event.recommendationId,
+  };
 }
 
 function toInteractionResponse(row: InteractionRow): InteractionResponseDto {
