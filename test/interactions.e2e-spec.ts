@@ -165,6 +165,38 @@ describe('interactions', () => {
     expect(await countRows(testApp, 'users')).toBe(37);
   });
 
+  it('concurrent batches share new users', async () => {
+    const batches = Array.from({ length: 8 }, (_, b) =>
+      Array.from({ length: 50 }, (_, i) => ({
+        userId: `shared-${i % 10}`,
+        itemId: 'i-1',
+        type: 'view',
+        eventId: `b${b}-e${i}`,
+      })),
+    );
+
+    const responses = await Promise.all(batches.map((batch) => post(batch)));
+
+    for (const response of responses) {
+      expect(response.status).toBe(201);
+    }
+    expect(await countRows(testApp, 'users')).toBe(10);
+    expect(await countRows(testApp, 'interactions')).toBe(400);
+  });
+
+  it('concurrent retries store one row', async () => {
+    const event = { userId: 'u-new', itemId: 'i-1', type: 'view', eventId: 'e-retry' };
+
+    const responses = await Promise.all(Array.from({ length: 6 }, () => post(event)));
+
+    const accepted = responses
+      .map((response) => (response.body as { accepted: number }).accepted)
+      .reduce((sum, count) => sum + count, 0);
+    expect(responses.every((response) => response.status < 300)).toBe(true);
+    expect(accepted).toBe(1);
+    expect(await countRows(testApp, 'interactions')).toBe(1);
+  });
+
   describe('bad input', () => {
     const valid = { userId: 'u-1', itemId: 'i-1', type: 'view' };
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** Maps external ids to internal bigint ids (as strings). */
@@ -77,7 +77,10 @@ const INSERT_EVENTS_WITH_USERS = `
  * a batch of 1,000 events costs a few round trips rather than thousands.
  */
 export class InteractionWriter {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly logger: Logger,
+  ) {}
 
   async findItemIds(externalIds: string[]): Promise<IdMap> {
     const rows: IdRow[] = await this.manager.query(
@@ -124,15 +127,18 @@ export class InteractionWriter {
         INSERT_EVENTS_WITH_USERS,
         parameters,
       );
-      if (rows[0].resolvedUsers === userIds.length) {
+      const unresolved = userIds.length - rows[0].resolvedUsers;
+      if (unresolved === 0) {
         return rows[0].accepted;
       }
       if (attempt >= MAX_ATTEMPTS) {
         throw new Error(
-          `could not resolve ${userIds.length - rows[0].resolvedUsers} of ${userIds.length} ` +
-            `user ids after ${attempt} attempts`,
+          `could not resolve ${unresolved} of ${userIds.length} user ids after ${attempt} attempts`,
         );
       }
+      this.logger.warn(
+        `${unresolved} user ids were created by a concurrent request; inserting the events again`,
+      );
     }
   }
 }
@@ -140,10 +146,12 @@ export class InteractionWriter {
 /** SQL access to `interactions`. */
 @Injectable()
 export class InteractionsRepository {
+  private readonly logger = new Logger(InteractionsRepository.name);
+
   constructor(private readonly dataSource: DataSource) {}
 
   async findItemIds(externalIds: string[]): Promise<IdMap> {
-    return new InteractionWriter(this.dataSource.manager).findItemIds(externalIds);
+    return new InteractionWriter(this.dataSource.manager, this.logger).findItemIds(externalIds);
   }
 
   /**
@@ -157,8 +165,10 @@ export class InteractionsRepository {
   ): Promise<T> {
     const run = (): Promise<T> =>
       inTransaction
-        ? this.dataSource.transaction((manager) => work(new InteractionWriter(manager)))
-        : work(new InteractionWriter(this.dataSource.manager));
+        ? this.dataSource.transaction((manager) =>
+            work(new InteractionWriter(manager, this.logger)),
+          )
+        : work(new InteractionWriter(this.dataSource.manager, this.logger));
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await run();
@@ -166,6 +176,7 @@ export class InteractionsRepository {
         if (attempt >= MAX_ATTEMPTS || !isDeadlock(error)) {
           throw error;
         }
+        this.logger.warn(`deadlock while storing events (attempt ${attempt}); retrying`);
       }
     }
   }
