@@ -5,7 +5,7 @@ const MAX_IDS_IN_MESSAGE = 20;
 
 /** Events name items that do not exist, and `AUTO_CREATE_ITEMS` is off. */
 export class UnknownItemsException extends AppException {
-  /** `details` holds one entry per unknown id, at the first event that names it. */
+  /** `details` contains one entry per unknown id, at the first event that names it. */
   constructor(unknownIds: string[], details: ErrorDetail[]) {
     const shown = unknownIds.slice(0, MAX_IDS_IN_MESSAGE).map((id) => JSON.stringify(id));
     const more = unknownIds.length - shown.length;

@@ -41,8 +41,8 @@ const MAX_ATTEMPTS = 3;
  *
  * Events are inserted only when every user id resolved. A user that a concurrent request
  * commits after this statement's snapshot is skipped by ON CONFLICT DO NOTHING and is
- * invisible to the SELECT; the statement then inserts no event and is run again, and the
- * next run sees that user.
+ * invisible to the SELECT. The statement then inserts no event and runs again, and the
+ * next run finds that user.
  */
 const INSERT_EVENTS_WITH_USERS = `
   WITH new_users AS (
@@ -73,7 +73,7 @@ const INSERT_EVENTS_WITH_USERS = `
          (SELECT count(*)::int FROM resolved_users) AS "resolvedUsers"`;
 
 /**
- * Set-based SQL for ingesting events: each step handles a whole batch in one statement, so
+ * Set-based SQL for ingesting events. Each step handles a whole batch in one statement, so
  * a batch of 1,000 events costs a few round trips rather than thousands.
  */
 export class InteractionWriter {
@@ -155,9 +155,9 @@ export class InteractionsRepository {
   }
 
   /**
-   * Runs `work` with a writer, inside one transaction when `inTransaction` is set (each
-   * statement commits on its own otherwise). Runs it again when PostgreSQL aborts it on a
-   * deadlock, which two batches that share new users, items or event ids can cause.
+   * Runs `work` with a writer, in one transaction when `inTransaction` is set. Otherwise each
+   * statement commits on its own. Runs `work` again when PostgreSQL aborts it on a deadlock,
+   * which two batches that share new users, items or event ids can cause.
    */
   async write<T>(
     inTransaction: boolean,

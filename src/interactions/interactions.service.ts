@@ -24,9 +24,9 @@ export class InteractionsService {
   ) {}
 
   /**
-   * Stores one event or a batch, entirely or not at all. Unknown users are created; unknown
-   * items are created only with AUTO_CREATE_ITEMS, else the whole batch is rejected.
-   * Events whose eventId is already stored count as duplicates and are skipped.
+   * Stores one event or a batch, entirely or not at all. Unknown users are created. Unknown
+   * items are created only with AUTO_CREATE_ITEMS, and otherwise the whole batch is
+   * rejected. Events whose eventId is already stored count as duplicates and are skipped.
    */
   async ingest(body: unknown): Promise<IngestResultDto> {
     const { events, isBatch } = parseEvents(body, {
@@ -79,7 +79,7 @@ export class InteractionsService {
   }
 }
 
-/** One detail per unknown item id, at the first event that names it. */
+/** Builds one detail per unknown item id, at the first event that names it. */
 function describeUnknownItems(
   events: ParsedEvent[],
   isBatch: boolean,

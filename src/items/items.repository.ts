@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-/** A row of `items` as the service sees it. */
+/** A row of `items`, with columns renamed to camelCase. */
 export interface ItemRow {
   id: string;
   externalId: string;
@@ -24,7 +24,7 @@ export interface ItemInput {
   publishedAt: Date | null;
 }
 
-/** Fields of a partial update; undefined means "keep". */
+/** Fields of a partial update. A field left undefined keeps its stored value. */
 export type ItemChanges = Partial<Omit<ItemInput, 'externalId'>>;
 
 const ITEM_COLUMNS = `
@@ -44,7 +44,10 @@ const CHANGE_COLUMNS: Record<keyof ItemChanges, string> = {
 export class ItemsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts the item or replaces every field of an existing one; `xmax = 0` marks an insert. */
+  /**
+   * Inserts the item or replaces every field of an existing one. `created` is true for an
+   * insert, which `xmax = 0` identifies.
+   */
   async upsert(item: ItemInput): Promise<{ item: ItemRow; created: boolean }> {
     const rows: (ItemRow & { created: boolean })[] = await this.dataSource.query(
       `INSERT INTO items (external_id, title, categories, attributes, hidden, published_at)
@@ -69,8 +72,8 @@ export class ItemsRepository {
 
   /**
    * Upserts many items in one statement, so the batch is stored entirely or not at all.
-   * External ids must be distinct: PostgreSQL rejects an ON CONFLICT DO UPDATE that touches
-   * the same row twice.
+   * External ids must be distinct, because PostgreSQL rejects an ON CONFLICT DO UPDATE that
+   * touches the same row twice.
    */
   async bulkUpsert(items: ItemInput[]): Promise<{ created: number; updated: number }> {
     const records = items.map((item) => ({
@@ -102,7 +105,7 @@ export class ItemsRepository {
     return rows[0];
   }
 
-  /** Applies the given changes; returns undefined when no item has the id. */
+  /** Applies the given changes. Returns undefined when no item has the id. */
   async update(externalId: string, changes: ItemChanges): Promise<ItemRow | undefined> {
     const assignments: string[] = [];
     const values: unknown[] = [externalId];
@@ -135,7 +138,9 @@ export class ItemsRepository {
 
   /**
    * Returns up to `limit` items ordered by internal id, starting after `afterId`, optionally
-   * only those in `category` (served by the GIN index on `categories`).
+   * only those in `category`. The `@>` test can use the GIN index ix_items_categories.
+   * PostgreSQL 18 picks that index for selective categories. For common ones it walks the
+   * primary key and filters, which is cheaper under the LIMIT.
    */
   async list(
     category: string | undefined,
@@ -157,7 +162,7 @@ export class ItemsRepository {
     );
   }
 
-  /** Deletes the item; its interactions go with it through ON DELETE CASCADE. */
+  /** Deletes the item and, through ON DELETE CASCADE, its interactions. */
   async deleteByExternalId(externalId: string): Promise<boolean> {
     // Wrapped in a SELECT because TypeORM returns [rows, count] for a bare DELETE.
     const rows: { deleted: number }[] = await this.dataSource.query(

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-/** A row of `users` as the service sees it. */
+/** A row of `users`, with columns renamed to camelCase. */
 export interface UserRow {
   id: string;
   externalId: string;
@@ -20,8 +20,8 @@ export class UsersRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts the user or replaces the attributes of an existing one. `created` tells which
-   * happened: `xmax` is 0 only on a freshly inserted row version.
+   * Inserts the user or replaces the attributes of an existing one. `created` is true for an
+   * insert, because `xmax` is 0 only on a freshly inserted row version.
    */
   async upsert(
     externalId: string,
@@ -57,7 +57,7 @@ export class UsersRepository {
     );
   }
 
-  /** Deletes the user; interactions go with it through the foreign key's ON DELETE CASCADE. */
+  /** Deletes the user and, through ON DELETE CASCADE, its interactions. */
   async deleteByExternalId(externalId: string): Promise<boolean> {
     // Wrapped in a SELECT because TypeORM returns [rows, count] for a bare DELETE.
     const rows: { deleted: number }[] = await this.dataSource.query(

@@ -1,4 +1,4 @@
-/** Maximum length of a user, item or event id; matches the varchar(128) columns. */
+/** Maximum length of a user, item or event id, the size of the varchar(128) columns. */
 export const MAX_ID_LENGTH = 128;
 
 // A high surrogate without a low one after it, or a low surrogate without a high one before.
@@ -60,7 +60,7 @@ export function findIdProblem(value: unknown): string | undefined {
 
 /**
  * Returns why `value` is not valid text of `min` to `max` characters, or undefined. Line
- * breaks and tabs are allowed; NUL and other control characters are not, because PostgreSQL
+ * breaks and tabs are allowed. NUL and other control characters are not, because PostgreSQL
  * cannot store NUL in text columns.
  */
 export function findTextProblem(value: unknown, min: number, max: number): string | undefined {
