@@ -46,6 +46,8 @@ export class InteractionsService {
 
     // Users and events go in one statement, which is atomic by itself. Creating items adds
     // a statement before it, so then both run in one transaction.
+    // NOTE: an item deleted between the lookup above and this insert fails its foreign key,
+    // so the request gets 500 INTERNAL_ERROR instead of UNKNOWN_ITEMS. Nothing is stored.
     const accepted = await this.interactions.write(unknownItems.length > 0, async (writer) => {
       const itemIds =
         unknownItems.length === 0

@@ -1,4 +1,5 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { previewValue } from '../errors/problem-description';
 import { BatchTooLargeException, ValidationFailedException } from '../errors/request.exceptions';
 import { flattenValidationErrors } from '../errors/validation-errors';
 import { MAX_BATCH_SIZE, MAX_BATCH_SIZE_CONSTRAINT } from './validation.decorators';
@@ -32,7 +33,7 @@ export class AppValidationPipe extends ValidationPipe {
       throw new ValidationFailedException([
         {
           field: 'body',
-          value: Array.isArray(value) ? '[array]' : (value ?? null),
+          value: previewValue(value ?? null),
           problem: 'must be a JSON object (send Content-Type: application/json)',
         },
       ]);
