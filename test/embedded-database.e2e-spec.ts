@@ -1,0 +1,144 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { findFreePort } from '../src/database/embedded-postgres';
+
+const MAIN = path.resolve(__dirname, '../dist/src/main.js');
+const START_TIMEOUT_MS = 30_000;
+
+interface RunningService {
+  process: ChildProcess;
+  baseUrl: string;
+  output: () => string;
+}
+
+/** Starts the built service as a user would, on an embedded PostgreSQL in `dataDir`. */
+async function startService(dataDir: string): Promise<RunningService> {
+  const port = await findFreePort();
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      EMBEDDED_PG_DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntilReady(baseUrl, child, () => output);
+  return { process: child, baseUrl, output: () => output };
+}
+
+async function waitUntilReady(
+  baseUrl: string,
+  child: ChildProcess,
+  output: () => string,
+): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`service exited with code ${child.exitCode}:\n${output()}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/health/ready`);
+      if (response.status === 200) {
+        return;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`service not ready within ${START_TIMEOUT_MS} ms:\n${output()}`);
+}
+
+async function stopService(service: RunningService, signal: NodeJS.Signals): Promise<void> {
+  if (service.process.exitCode !== null) {
+    return;
+  }
+  const exited = new Promise((resolve) => service.process.once('exit', resolve));
+  service.process.kill(signal);
+  await exited;
+}
+
+function postmasterPid(dataDir: string): number | undefined {
+  const file = path.join(dataDir, 'postmaster.pid');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
+}
+
+async function putItem(baseUrl: string, id: string): Promise<number> {
+  const response = await fetch(`${baseUrl}/items/${id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title: `Item ${id}`, categories: ['test'] }),
+  });
+  return response.status;
+}
+
+describe('embedded database', () => {
+  let parent: string;
+  let dataDir: string;
+  const started: RunningService[] = [];
+
+  beforeAll(() => {
+    parent = mkdtempSync(path.join(tmpdir(), 'qrec-embedded-'));
+    // As root the server runs as the `postgres` user, which must be able to enter this folder.
+    chmodSync(parent, 0o755);
+    dataDir = path.join(parent, 'postgres');
+  });
+
+  afterAll(async () => {
+    for (const service of started) {
+      await stopService(service, 'SIGTERM');
+    }
+    const orphan = postmasterPid(dataDir);
+    if (orphan !== undefined) {
+      try {
+        process.kill(orphan, 'SIGINT');
+      } catch {
+        // Already gone.
+      }
+    }
+    rmSync(parent, { recursive: true, force: true });
+  });
+
+  it('keeps data across a clean restart', async () => {
+    const first = await startService(dataDir);
+    started.push(first);
+    expect(first.output()).toContain('"databaseMode":"embedded"');
+    expect(await putItem(first.baseUrl, 'kept-1')).toBe(201);
+
+    await stopService(first, 'SIGTERM');
+    expect(postmasterPid(dataDir)).toBeUndefined();
+
+    const second = await startService(dataDir);
+    started.push(second);
+    const response = await fetch(`${second.baseUrl}/items/kept-1`);
+    const body = (await response.json()) as { title: string };
+    expect(response.status).toBe(200);
+    expect(body.title).toBe('Item kept-1');
+    await stopService(second, 'SIGTERM');
+  });
+
+  it('keeps data when the service is killed', async () => {
+    const first = await startService(dataDir);
+    started.push(first);
+    expect(await putItem(first.baseUrl, 'kept-2')).toBe(201);
+
+    await stopService(first, 'SIGKILL');
+
+    // The PostgreSQL server outlives a killed service; the next start attaches to it.
+    const second = await startService(dataDir);
+    started.push(second);
+    const response = await fetch(`${second.baseUrl}/items/kept-2`);
+    expect(response.status).toBe(200);
+    expect(second.output()).toContain('"embeddedServerOwned":false');
+  });
+});

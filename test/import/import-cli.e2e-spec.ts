@@ -1,0 +1,174 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { createTestDatabase } from '../setup/test-database';
+import { countRows, createFixtureFolder, writeFixture } from './import-helpers';
+
+const execFileAsync = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI with DATABASE_URL set, as a user would from a shell (no terminal). */
+async function runCli(databaseUrl: string, args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await execFileAsync('node', [CLI, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
+
+describe('qrec import CLI', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let folder: string;
+
+  beforeAll(async () => {
+    // The test runs the compiled CLI; tsc is incremental, so a rebuild is quick.
+    await execFileAsync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
+    database = await createTestDatabase();
+    folder = createFixtureFolder();
+  }, 180_000);
+
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('imports a sequential file and prints a summary', async () => {
+    const file = await writeFixture(folder, 'train.txt', '1 2 3\n2 3\n');
+
+    const result = await runCli(database.url, ['import', file, '--format', 'sequential']);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^Imported train\.txt: 5 rows read, 5 inserted, 0 skipped as duplicates, 0 rejected; 2 users and 3 items created; [\d.]+ s, \d+ rows\/s\n$/,
+    );
+    expect(result.stderr).not.toContain('importing [');
+    expect(await countRows(database.url)).toEqual({ users: 2, items: 3, interactions: 5 });
+  });
+
+  it('prints a JSON summary of a re-run', async () => {
+    const file = await writeFixture(folder, 'train.txt', '1 2 3\n2 3\n');
+
+    const result = await runCli(database.url, ['import', file, '--format', 'sequential', '--json']);
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      format: 'sequential',
+      stopped: false,
+      rowsRead: 5,
+      inserted: 0,
+      duplicates: 5,
+      rejected: 0,
+    });
+  });
+
+  it('reports rejected lines on stderr', async () => {
+    const file = await writeFixture(folder, 'bad.txt', '1 2\nabc\n');
+
+    const result = await runCli(database.url, ['import', file, '--format', 'sequential']);
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'qrec: skipped bad.txt line 2: position 0: item id "abc" is not a non-negative integer',
+    );
+    expect(result.stdout).toContain('1 rejected');
+    expect(result.stdout).toContain('First rejected lines:\n  bad.txt line 2: ');
+  });
+
+  it('exits with 1 when strict mode stops', async () => {
+    const file = await writeFixture(folder, 'strict.txt', '7 8\nabc\n');
+
+    const result = await runCli(database.url, [
+      'import',
+      file,
+      '--format',
+      'sequential',
+      '--strict',
+    ]);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^Stopped import of strict\.txt: 2 rows read, 0 inserted/);
+    expect(result.stderr).toContain('qrec: strict.txt line 2: position 0: item id "abc"');
+    expect(result.stderr).toContain('Import stopped (--strict)');
+  });
+
+  it('rejects an event type outside EVENT_TYPES', async () => {
+    const file = await writeFixture(folder, 'train.txt', '1 2\n');
+
+    const result = await runCli(database.url, [
+      'import',
+      file,
+      '--format',
+      'sequential',
+      '--event-type',
+      'hover',
+    ]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('The event type "hover" is not in EVENT_TYPES');
+  });
+
+  it('rejects an option of another format', async () => {
+    const file = await writeFixture(folder, 'train.txt', '1 2\n');
+
+    const result = await runCli(database.url, [
+      'import',
+      file,
+      '--format',
+      'sequential',
+      '--no-header',
+    ]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--no-header applies only to --format csv, not sequential');
+  });
+
+  it('rejects an unknown format', async () => {
+    const result = await runCli(database.url, ['import', folder, '--format', 'parquet']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("argument 'parquet' is invalid");
+  });
+
+  it('lists applied migrations', async () => {
+    const result = await runCli(database.url, ['migrate', '--show']);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('[applied] InitialSchema1764892800000\n');
+  });
+
+  it('reverts and reapplies a migration', async () => {
+    const scratch = await createTestDatabase();
+    try {
+      const reverted = await runCli(scratch.url, ['migrate', '--revert']);
+      const shown = await runCli(scratch.url, ['migrate', '--show']);
+      const applied = await runCli(scratch.url, ['migrate']);
+      const again = await runCli(scratch.url, ['migrate']);
+
+      expect(reverted.stdout).toBe('Reverted InitialSchema1764892800000\n');
+      expect(shown.stdout).toBe('[pending] InitialSchema1764892800000\n');
+      expect(applied.stdout).toBe('Applied InitialSchema1764892800000\n');
+      expect(again.stdout).toBe('No pending migrations.\n');
+      expect(await countRows(scratch.url)).toEqual({ users: 0, items: 0, interactions: 0 });
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  it('rejects --revert with --show', async () => {
+    const result = await runCli(database.url, ['migrate', '--revert', '--show']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--revert and --show cannot be used together');
+  });
+});
