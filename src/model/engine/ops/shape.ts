@@ -179,8 +179,10 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
 }
 
 /**
- * Takes `x[starts:ends]` along `axes` with step 1. Bounds follow Python: negative values count
- * from the end and are clamped; sliced axes must have static sizes.
+ * Slices `x[starts:ends]` along `axes` with step 1. Bounds follow Python, so negative values
+ * count from the end and out-of-range values are clamped. Sliced axes must have static sizes.
+ *
+ * NOTE: steps other than 1 are not supported, because the gradient rule pads with zeros.
  */
 export function slice(
   x: Tensor,
