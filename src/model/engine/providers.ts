@@ -17,6 +17,11 @@ export interface EngineSessionOptions {
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
   /** Writes an ONNX Runtime profile (JSON) with this file prefix when set. */
   profileFilePrefix?: string;
+  /**
+   * Lets idle intra-op threads spin while waiting for work (ONNX Runtime's default). Turning
+   * it off helps when other processes share the cores. Default true.
+   */
+  allowSpinning?: boolean;
 }
 
 /** Hints printed when a provider cannot be used, per provider. */
@@ -71,6 +76,9 @@ export function toOrtSessionOptions(
     intraOpNumThreads: threads,
     graphOptimizationLevel: level,
     logSeverityLevel: severity,
+    extra: {
+      session: { intra_op: { allow_spinning: options.allowSpinning === false ? '0' : '1' } },
+    },
     enableProfiling: options.profileFilePrefix !== undefined,
     profileFilePrefix: options.profileFilePrefix,
   };

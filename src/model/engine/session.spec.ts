@@ -2,7 +2,12 @@
 import { differentiate } from './autodiff';
 import { Graph } from './graph';
 import * as op from './ops';
-import { ExecutionProvider, GraphOptimizationLevel, ProviderUnavailableError } from './providers';
+import {
+  ExecutionProvider,
+  GraphOptimizationLevel,
+  ProviderUnavailableError,
+  toOrtSessionOptions,
+} from './providers';
 import { EngineSession, TrainingSession } from './session';
 
 function buildSquare(): { graph: Graph; loss: ReturnType<typeof op.reduceSum> } {
@@ -61,6 +66,16 @@ describe('EngineSession options', () => {
   });
 });
 
+describe('toOrtSessionOptions', () => {
+  it('maps allowSpinning to the session config', () => {
+    const spinning = toOrtSessionOptions({}).extra;
+    const idle = toOrtSessionOptions({ allowSpinning: false }).extra;
+
+    expect(spinning).toEqual({ session: { intra_op: { allow_spinning: '1' } } });
+    expect(idle).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+  });
+});
+
 describe('EngineSession providers', () => {
   // These machines have no GPU and no CUDA files; where CUDA is installed the session must
   // work instead, so each outcome is checked.
@@ -110,6 +125,21 @@ describe('EngineSession providers', () => {
 });
 
 describe('TrainingSession', () => {
+  it('runs without spinning', async () => {
+    const { graph, loss } = buildSquare();
+    const w = graph.parameters[0];
+    const session = await TrainingSession.create(loss, differentiate(loss, [w]), {
+      allowSpinning: false,
+      intraOpNumThreads: 2,
+    });
+    const parameters = [{ name: 'w', shape: [2, 1], data: Float32Array.of(1, 2) }];
+
+    const result = await session.step({ x: Float32Array.of(1, 1) }, parameters);
+    await session.release();
+
+    expect(result.loss).toBeCloseTo(9, 5);
+  });
+
   it('steps with a dynamic batch', async () => {
     const { graph, loss } = buildSquare();
     const w = graph.parameters[0];
