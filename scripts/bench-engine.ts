@@ -8,6 +8,7 @@
  *
  * Usage: npm run bench:engine -- [--threads N] [--steps N] [--provider cpu|cuda|webgpu]
  *   [--profile FILE_PREFIX]   writes an ONNX Runtime profile (JSON) of the transformer steps
+ *   [--no-spinning]           stops idle intra-op threads from spinning (see allowSpinning)
  */
 import { availableParallelism } from 'node:os';
 
@@ -28,6 +29,7 @@ interface Options {
   provider: ExecutionProvider;
   /** File prefix for an ONNX Runtime profile of the transformer step, when set. */
   profile?: string;
+  allowSpinning: boolean;
 }
 
 interface Workload {
@@ -46,6 +48,7 @@ function parseOptions(argv: string[]): Options {
     steps: Number(value('--steps') ?? 7),
     provider: (value('--provider') ?? 'cpu') as ExecutionProvider,
     profile: value('--profile'),
+    allowSpinning: !argv.includes('--no-spinning'),
   };
 }
 
@@ -115,7 +118,11 @@ async function createMatMul(options: Options): Promise<Workload> {
 }
 
 function sessionOptions(options: Options): EngineSessionOptions {
-  return { executionProviders: [options.provider], intraOpNumThreads: options.threads };
+  return {
+    executionProviders: [options.provider],
+    intraOpNumThreads: options.threads,
+    allowSpinning: options.allowSpinning,
+  };
 }
 
 /** Runs the workloads alternately after two warm-up rounds and returns run times in seconds. */
@@ -146,8 +153,10 @@ const gflops = (flops: number, seconds: number): string => (flops / seconds / 1e
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const spinning = options.allowSpinning ? 'on' : 'off';
   console.log(
-    `engine benchmark: provider ${options.provider}, ${options.threads} intra-op threads, ${options.steps} timed runs each`,
+    `engine benchmark: provider ${options.provider}, ${options.threads} intra-op threads, ` +
+      `spinning ${spinning}, ${options.steps} timed runs each`,
   );
   console.log(
     `transformer block: batch ${SHAPE.batch}, sequence ${SHAPE.sequence}, width ${SHAPE.width}, ` +

@@ -88,6 +88,13 @@ describe('Graph shape checks', () => {
     );
   });
 
+  it('Gelu rejects float64', () => {
+    const graph = new Graph('g');
+    const x = graph.input('x', 'float64', [3]);
+
+    expect(() => op.gelu(x)).toThrow('Gelu: input x has dtype float64, expected one of float32');
+  });
+
   it('Squeeze non-unit axis', () => {
     const graph = new Graph('g');
     const x = graph.input('x', 'float32', [2, 3]);

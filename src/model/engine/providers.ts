@@ -17,6 +17,11 @@ export interface EngineSessionOptions {
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
   /** Writes an ONNX Runtime profile (JSON) with this file prefix when set. */
   profileFilePrefix?: string;
+  /**
+   * Lets idle intra-op threads spin while waiting for work (ONNX Runtime's default). Turning
+   * it off helps when other processes share the cores. Default true.
+   */
+  allowSpinning?: boolean;
 }
 
 /** Hints printed when a provider cannot be used, per provider. */
@@ -59,11 +64,21 @@ export function toOrtSessionOptions(
       `invalid graphOptimizationLevel "${String(level)}"; allowed values: ${GRAPH_OPTIMIZATION_LEVELS.join(', ')}`,
     );
   }
+  const severity = options.logSeverityLevel ?? 3;
+  if (![0, 1, 2, 3, 4].includes(severity)) {
+    throw new Error(
+      `invalid logSeverityLevel ${String(severity)}; allowed values: 0 (verbose), 1 (info), ` +
+        '2 (warning), 3 (error), 4 (fatal)',
+    );
+  }
   return {
     executionProviders: [...providers],
     intraOpNumThreads: threads,
     graphOptimizationLevel: level,
-    logSeverityLevel: options.logSeverityLevel ?? 3,
+    logSeverityLevel: severity,
+    extra: {
+      session: { intra_op: { allow_spinning: options.allowSpinning === false ? '0' : '1' } },
+    },
     enableProfiling: options.profileFilePrefix !== undefined,
     profileFilePrefix: options.profileFilePrefix,
   };

@@ -2,7 +2,12 @@
 import { differentiate } from './autodiff';
 import { Graph } from './graph';
 import * as op from './ops';
-import { ExecutionProvider, GraphOptimizationLevel, ProviderUnavailableError } from './providers';
+import {
+  ExecutionProvider,
+  GraphOptimizationLevel,
+  ProviderUnavailableError,
+  toOrtSessionOptions,
+} from './providers';
 import { EngineSession, TrainingSession } from './session';
 
 function buildSquare(): { graph: Graph; loss: ReturnType<typeof op.reduceSum> } {
@@ -40,6 +45,15 @@ describe('EngineSession options', () => {
     );
   });
 
+  it('rejects bad log severity', async () => {
+    const { graph, loss } = buildSquare();
+    const options = { logSeverityLevel: 7 as 0 };
+
+    await expect(EngineSession.create(graph, [loss], options)).rejects.toThrow(
+      'invalid logSeverityLevel 7; allowed values: 0 (verbose), 1 (info), 2 (warning)',
+    );
+  });
+
   it('rejects wrong feed type', async () => {
     const { graph, loss } = buildSquare();
     const session = await EngineSession.create(graph, [loss]);
@@ -49,6 +63,16 @@ describe('EngineSession options', () => {
       'feed x: expected Float32Array, got Float64Array',
     );
     await session.release();
+  });
+});
+
+describe('toOrtSessionOptions', () => {
+  it('maps allowSpinning to the session config', () => {
+    const spinning = toOrtSessionOptions({}).extra;
+    const idle = toOrtSessionOptions({ allowSpinning: false }).extra;
+
+    expect(spinning).toEqual({ session: { intra_op: { allow_spinning: '1' } } });
+    expect(idle).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
   });
 });
 
@@ -101,6 +125,21 @@ describe('EngineSession providers', () => {
 });
 
 describe('TrainingSession', () => {
+  it('runs without spinning', async () => {
+    const { graph, loss } = buildSquare();
+    const w = graph.parameters[0];
+    const session = await TrainingSession.create(loss, differentiate(loss, [w]), {
+      allowSpinning: false,
+      intraOpNumThreads: 2,
+    });
+    const parameters = [{ name: 'w', shape: [2, 1], data: Float32Array.of(1, 2) }];
+
+    const result = await session.step({ x: Float32Array.of(1, 1) }, parameters);
+    await session.release();
+
+    expect(result.loss).toBeCloseTo(9, 5);
+  });
+
   it('steps with a dynamic batch', async () => {
     const { graph, loss } = buildSquare();
     const w = graph.parameters[0];

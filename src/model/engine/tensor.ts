@@ -8,15 +8,6 @@ export type Shape = readonly Dim[];
 
 export type FloatDType = 'float32' | 'float64';
 
-/** Typed array that holds the elements of each dtype. */
-export type TypedArrayOf<T extends DType> = T extends 'float32'
-  ? Float32Array
-  : T extends 'float64'
-    ? Float64Array
-    : T extends 'int64'
-      ? BigInt64Array
-      : Uint8Array;
-
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
 
 /** Error raised when an operator receives operands of incompatible shapes or dtypes. */

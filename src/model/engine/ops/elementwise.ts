@@ -51,11 +51,17 @@ export const relu = (x: Tensor): Tensor => unary('Relu', x);
 export const sigmoid = (x: Tensor): Tensor => unary('Sigmoid', x);
 export const tanh = (x: Tensor): Tensor => unary('Tanh', x);
 
-/** Error function. ONNX Runtime's CPU provider implements Erf for float32 only. */
-export const erf = (x: Tensor): Tensor => unary('Erf', x);
+/**
+ * Error function, float32 only: the ONNX Runtime 1.31 CPU provider has no float64 Erf kernel,
+ * so a float64 graph would fail when the session is created.
+ */
+export const erf = (x: Tensor): Tensor => unary('Erf', x, ['float32']);
 
-/** Exact (erf-based) GELU, the ONNX Gelu operator of opset 20. */
-export const gelu = (x: Tensor): Tensor => unary('Gelu', x);
+/**
+ * Exact (erf-based) GELU, the ONNX Gelu operator of opset 20. Float32 only, because ONNX
+ * Runtime 1.31 expands Gelu into Erf for float64 and has no float64 Erf kernel.
+ */
+export const gelu = (x: Tensor): Tensor => unary('Gelu', x, ['float32']);
 
 /** Raises `x` to a constant `exponent`. */
 export function pow(x: Tensor, exponent: number): Tensor {

@@ -179,8 +179,10 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
 }
 
 /**
- * Takes `x[starts:ends]` along `axes` with step 1. Bounds follow Python: negative values count
- * from the end and are clamped; sliced axes must have static sizes.
+ * Slices `x[starts:ends]` along `axes` with step 1. Bounds follow Python, so negative values
+ * count from the end and out-of-range values are clamped. Sliced axes must have static sizes.
+ *
+ * NOTE: steps other than 1 are not supported, because the gradient rule pads with zeros.
  */
 export function slice(
   x: Tensor,
@@ -253,7 +255,10 @@ function broadcastOrFail(from: Shape, to: Shape): Shape {
 export function padZeros(x: Tensor, pads: readonly number[]): Tensor {
   const shape = x.shape.map((dim, axis) => {
     const extra = pads[axis] + pads[axis + x.rank];
-    return typeof dim === 'number' ? dim + extra : extra === 0 ? dim : `${dim}+${extra}`;
+    if (typeof dim === 'number') {
+      return dim + extra;
+    }
+    return extra === 0 ? dim : `${dim}+${extra}`;
   });
   const graph = graphOf(x);
   return graph.addNode('Pad', [x, int64Vector(graph, pads)], [{ dtype: x.dtype, shape }])[0];

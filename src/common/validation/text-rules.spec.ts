@@ -1,0 +1,49 @@
+import { findIdProblem, findTextProblem, hasLoneSurrogate } from './text-rules';
+
+describe('findIdProblem', () => {
+  it.each(['a', 'user-42', 'ünï cödé', '用户', '😀', 'x'.repeat(128)])('accepts %j', (id) => {
+    expect(findIdProblem(id)).toBeUndefined();
+  });
+
+  it.each([
+    [42, 'must be a string'],
+    [null, 'must be a string'],
+    ['', 'must not be empty'],
+    ['x'.repeat(129), 'must be at most 128 characters long (got 129)'],
+    ['a\u0000b', 'must not contain control characters'],
+    ['a\nb', 'must not contain control characters'],
+    ['a\u007fb', 'must not contain control characters'],
+    ['a\u0085b', 'must not contain control characters'],
+    ['a\ud800b', 'must be valid Unicode (it contains a lone surrogate)'],
+  ])('rejects %j', (id, problem) => {
+    expect(findIdProblem(id)).toBe(problem);
+  });
+});
+
+describe('findTextProblem', () => {
+  it('accepts tabs and line breaks', () => {
+    expect(findTextProblem('line one\nline two\tend\r\n', 1, 100)).toBeUndefined();
+  });
+
+  it('rejects NUL', () => {
+    expect(findTextProblem('a\u0000', 1, 100)).toContain('control characters');
+  });
+
+  it('names the length', () => {
+    expect(findTextProblem('', 1, 5)).toBe('must be 1 to 5 characters long (got 0)');
+  });
+});
+
+describe('hasLoneSurrogate', () => {
+  it('accepts surrogate pairs', () => {
+    expect(hasLoneSurrogate('😀')).toBe(false);
+  });
+
+  it('finds a lone high surrogate', () => {
+    expect(hasLoneSurrogate('\ud83d')).toBe(true);
+  });
+
+  it('finds a lone low surrogate', () => {
+    expect(hasLoneSurrogate('a\ude00')).toBe(true);
+  });
+});

@@ -1,0 +1,87 @@
+import {
+  registerDecorator,
+  ValidateIf,
+  ValidationArguments,
+  ValidationOptions,
+} from 'class-validator';
+import { parseIsoTimestamp } from './iso-timestamp';
+import { findAttributesProblem } from './json-object';
+import { findIdProblem, findTextProblem } from './text-rules';
+
+/** Maximum number of elements in one batch request (items or interaction events). */
+export const MAX_BATCH_SIZE = 1000;
+
+/** Constraint name of {@link MaxBatchSize}; the validation pipe turns it into BATCH_TOO_LARGE. */
+export const MAX_BATCH_SIZE_CONSTRAINT = 'maxBatchSize';
+
+type ProblemFinder = (value: unknown, args: ValidationArguments) => string | undefined;
+
+/** Registers a property decorator from a function that returns why a value is invalid. */
+function ruleDecorator(
+  name: string,
+  findProblem: ProblemFinder,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options,
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) =>
+          findProblem(value, args) === undefined,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} ${findProblem(args.value, args) ?? 'is invalid'}`,
+      },
+    });
+  };
+}
+
+/** A user, item or event id: 1 to 128 characters, no control characters. */
+export function IsExternalId(options?: ValidationOptions): PropertyDecorator {
+  return ruleDecorator('isExternalId', findIdProblem, options);
+}
+
+/** Text of `min` to `max` characters without NUL or other control characters. */
+export function IsText(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+  return ruleDecorator('isText', (value) => findTextProblem(value, min, max), options);
+}
+
+/** An ISO-8601 timestamp with a time zone, e.g. `2025-01-31T12:00:00Z`. */
+export function IsIsoTimestamp(options?: ValidationOptions): PropertyDecorator {
+  return ruleDecorator(
+    'isIsoTimestamp',
+    (value) =>
+      typeof value === 'string' && parseIsoTimestamp(value) !== undefined
+        ? undefined
+        : 'must be an ISO-8601 timestamp with a time zone, e.g. 2025-01-31T12:00:00Z',
+    options,
+  );
+}
+
+/** A JSON object of free-form attributes within the size limits. */
+export function IsAttributes(options?: ValidationOptions): PropertyDecorator {
+  return ruleDecorator('isAttributes', findAttributesProblem, options);
+}
+
+/**
+ * An array of at most {@link MAX_BATCH_SIZE} elements. Unlike `@ArrayMaxSize`, a violation
+ * is reported as BATCH_TOO_LARGE (413), so clients know to split the batch.
+ */
+export function MaxBatchSize(): PropertyDecorator {
+  return ruleDecorator(MAX_BATCH_SIZE_CONSTRAINT, (value) =>
+    Array.isArray(value) && value.length > MAX_BATCH_SIZE
+      ? `must contain at most ${MAX_BATCH_SIZE} elements`
+      : undefined,
+  );
+}
+
+/**
+ * Skips the other rules when the field is absent, but validates `null` like any other value
+ * (so `"title": null` is rejected). `@IsOptional()` would let `null` through to a NOT NULL
+ * column.
+ */
+export function IsOptionalNotNull(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined, options);
+}
