@@ -60,11 +60,12 @@ async function waitUntilReady(
 }
 
 async function stopService(service: RunningService, signal: NodeJS.Signals): Promise<void> {
-  if (service.process.exitCode !== null) {
+  const child = service.process;
+  if (child.exitCode !== null || child.signalCode !== null) {
     return;
   }
-  const exited = new Promise((resolve) => service.process.once('exit', resolve));
-  service.process.kill(signal);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
   await exited;
 }
 
