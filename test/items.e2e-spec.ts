@@ -363,6 +363,41 @@ describe('items', () => {
       expect(response.body.details[0].field).toBe('items');
     });
 
+    it('PUT without title says it is required', async () => {
+      const response = await request(server)
+        .put('/items/m9')
+        .send({ categories: ['a'] });
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe('title is required');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('title');
+      expect(response.body.details[0].value).toBeUndefined();
+      expect(response.body.details[0].problem).toBe('is required');
+    });
+
+    it('PUT null title must be a string', async () => {
+      const response = await request(server).put('/items/m9').send({ title: null });
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe('title must be a string (value: null)');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].value).toBeNull();
+    });
+
+    it('bulk element without id says it is required', async () => {
+      const response = await bulk([{ title: 'One' }]);
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe('items[0].id is required');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('items[0].id');
+      expect(response.body.details[0].value).toBeUndefined();
+      expect(response.body.details[0].index).toBe(0);
+    });
+
     it('category query over 64 characters is rejected', async () => {
       const response = await request(server)
         .get('/items')

@@ -6,6 +6,7 @@ describe('findIdProblem', () => {
   });
 
   it.each([
+    [undefined, 'is required'],
     [42, 'must be a string'],
     [null, 'must be a string'],
     ['', 'must not be empty'],
@@ -27,6 +28,14 @@ describe('findTextProblem', () => {
 
   it('rejects NUL', () => {
     expect(findTextProblem('a\u0000', 1, 100)).toContain('control characters');
+  });
+
+  it('requires a value', () => {
+    expect(findTextProblem(undefined, 1, 100)).toBe('is required');
+  });
+
+  it('rejects null as a non-string', () => {
+    expect(findTextProblem(null, 1, 100)).toBe('must be a string');
   });
 
   it('names the length', () => {

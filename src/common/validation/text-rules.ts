@@ -37,9 +37,13 @@ export function hasLoneSurrogate(text: string): boolean {
 
 /**
  * Returns why `value` is not a valid id, or undefined when it is one. An id is a string of
- * 1 to 128 characters with no control characters.
+ * 1 to 128 characters with no control characters. An absent field (undefined) is reported
+ * as required.
  */
 export function findIdProblem(value: unknown): string | undefined {
+  if (value === undefined) {
+    return 'is required';
+  }
   if (typeof value !== 'string') {
     return 'must be a string';
   }
@@ -61,9 +65,12 @@ export function findIdProblem(value: unknown): string | undefined {
 /**
  * Returns why `value` is not valid text of `min` to `max` characters, or undefined. Line
  * breaks and tabs are allowed. NUL and other control characters are not, because PostgreSQL
- * cannot store NUL in text columns.
+ * cannot store NUL in text columns. An absent field (undefined) is reported as required.
  */
 export function findTextProblem(value: unknown, min: number, max: number): string | undefined {
+  if (value === undefined) {
+    return 'is required';
+  }
   if (typeof value !== 'string') {
     return 'must be a string';
   }
