@@ -8,8 +8,8 @@ const PRIMITIVE_TYPES: unknown[] = [String, Boolean, Number, Array, Object];
 
 /**
  * Validates bodies and query strings against their DTO classes: unknown fields are
- * rejected, values are converted to the DTO's types, and every problem is reported in
- * the API's error shape.
+ * rejected, values are converted to the DTO's types, and the first failed rule of each
+ * field is reported in the API's error shape.
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {
@@ -19,6 +19,7 @@ export class AppValidationPipe extends ValidationPipe {
       forbidNonWhitelisted: true,
       transform: true,
       forbidUnknownValues: true,
+      stopAtFirstError: true,
       validationError: { target: false, value: true },
       exceptionFactory: (errors: ValidationError[]) => toException(errors),
     });

@@ -85,3 +85,39 @@ export function findTextProblem(value: unknown, min: number, max: number): strin
   }
   return undefined;
 }
+
+/**
+ * Returns why `value` is not a list of distinct texts: at most `maxItems` strings of
+ * `minLength` to `maxLength` characters each. Only the most basic problem is returned, in
+ * this order: not an array of strings, too many elements, an invalid element, a duplicate.
+ */
+export function findTextListProblem(
+  value: unknown,
+  maxItems: number,
+  minLength: number,
+  maxLength: number,
+): string | undefined {
+  if (value === undefined) {
+    return 'is required';
+  }
+  if (!Array.isArray(value) || !value.every((element) => typeof element === 'string')) {
+    return 'must be an array of strings';
+  }
+  if (value.length > maxItems) {
+    return `must contain at most ${maxItems} elements (got ${value.length})`;
+  }
+  for (const [index, element] of value.entries()) {
+    const problem = findTextProblem(element, minLength, maxLength);
+    if (problem !== undefined) {
+      return `element ${index} ${problem}`;
+    }
+  }
+  const seen = new Set<string>();
+  for (const element of value) {
+    if (seen.has(element)) {
+      return `must not contain duplicates (${JSON.stringify(element)} appears more than once)`;
+    }
+    seen.add(element);
+  }
+  return undefined;
+}

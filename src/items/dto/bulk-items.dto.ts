@@ -5,6 +5,7 @@ import {
   IsExternalId,
   MAX_BATCH_SIZE,
   MaxBatchSize,
+  ValidateInOrder,
 } from '../../common/validation/validation.decorators';
 import { ItemFieldsDto } from './item-fields.dto';
 
@@ -16,9 +17,11 @@ export class BulkItemDto extends ItemFieldsDto {
 
 export class BulkItemsDto {
   @ApiProperty({ type: [BulkItemDto], minItems: 1, maxItems: MAX_BATCH_SIZE })
-  @IsArray()
-  @ArrayMinSize(1)
-  @MaxBatchSize()
+  @ValidateInOrder(
+    IsArray({ message: '$property must be an array of JSON objects' }),
+    ArrayMinSize(1, { message: '$property must contain at least one item' }),
+    MaxBatchSize(),
+  )
   @ValidateNested({ each: true })
   @Type(() => BulkItemDto)
   items!: BulkItemDto[];
