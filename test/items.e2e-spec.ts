@@ -494,6 +494,62 @@ describe('items', () => {
       expect(response.body.details[0].field).toBe('items');
     });
 
+    it('bulk non-object element names its type', async () => {
+      const response = await bulk([{ id: 'i-1', title: 'One' }, 'nope']);
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe(
+        'items[1] must be a JSON object, not a string (value: "nope")',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].index).toBe(1);
+    });
+
+    it('bulk bare array is not an object', async () => {
+      const response = await request(server)
+        .post('/items/bulk')
+        .send([{ id: 'i-1', title: 'One' }]);
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe(
+        'body must be a JSON object, not an array (value: [{"id":"i-1","title":"One"}])',
+      );
+      expect(response.body.message).not.toContain('Content-Type');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('body');
+      expect(response.body.details[0].value).toEqual([{ id: 'i-1', title: 'One' }]);
+      expect(await countRows(testApp, 'items')).toBe(0);
+    });
+
+    it('bulk without JSON content type is missing', async () => {
+      const response = await request(server)
+        .post('/items/bulk')
+        .set('content-type', 'text/plain')
+        .send('{"items":[{"id":"i-1","title":"One"}]}');
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe(
+        'body is missing; send a JSON body with Content-Type: application/json',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('body');
+      expect(response.body.details[0].value).toBeUndefined();
+      expect(await countRows(testApp, 'items')).toBe(0);
+    });
+
+    it('PUT without a body is missing', async () => {
+      const response = await request(server).put('/items/m9');
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe(
+        'body is missing; send a JSON body with Content-Type: application/json',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('body');
+    });
+
     it('category query over 64 characters is rejected', async () => {
       const response = await request(server)
         .get('/items')
