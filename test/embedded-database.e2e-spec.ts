@@ -142,4 +142,25 @@ describe('embedded database', () => {
     expect(response.status).toBe(200);
     expect(second.output()).toContain('"embeddedServerOwned":false');
   });
+
+  it('stops on pending migrations when told not to run them', async () => {
+    const freshDir = path.join(parent, 'no-migrations');
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        EMBEDDED_PG_DATA_DIR: freshDir,
+        PORT: String(await findFreePort()),
+        RUN_MIGRATIONS: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exitCode = await new Promise((resolve) => child.once('exit', resolve));
+
+    expect(exitCode).toBe(1);
+    expect(output).toContain('pending migrations and RUN_MIGRATIONS=false');
+    expect(postmasterPid(freshDir)).toBeUndefined();
+  });
 });
