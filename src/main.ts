@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
 import { openDatabaseConnection } from './database/database-connection';
+import { DatabaseLifecycle } from './database/database.module';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
@@ -14,12 +15,19 @@ async function bootstrap(): Promise<void> {
   const database = await openDatabaseConnection(config.database, (message) =>
     bootLogger.info(message),
   );
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register({ config, database }),
-    { bufferLogs: true, bodyParser: false },
-  );
-  configureApp(app, config);
-  await app.listen(config.http.port, config.http.host);
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.register({ config, database }),
+      { bufferLogs: true, bodyParser: false, abortOnError: false },
+    );
+    configureApp(app, config);
+    await app.listen(config.http.port, config.http.host);
+  } catch (error) {
+    // Stop an embedded server this process started, so a failed start leaves none behind.
+    await database.close();
+    throw error;
+  }
 
   const address = await app.getUrl();
   bootLogger.info(
@@ -27,7 +35,7 @@ async function bootstrap(): Promise<void> {
       url: address,
       databaseMode: database.mode,
       embeddedServerOwned: database.mode === 'embedded' ? database.ownsServer : undefined,
-      migrationsRun: config.database.runMigrations,
+      migrationsApplied: app.get(DatabaseLifecycle).appliedMigrations,
     },
     `qrec listening on ${address} (database: ${database.mode})`,
   );

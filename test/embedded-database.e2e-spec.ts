@@ -60,11 +60,12 @@ async function waitUntilReady(
 }
 
 async function stopService(service: RunningService, signal: NodeJS.Signals): Promise<void> {
-  if (service.process.exitCode !== null) {
+  const child = service.process;
+  if (child.exitCode !== null || child.signalCode !== null) {
     return;
   }
-  const exited = new Promise((resolve) => service.process.once('exit', resolve));
-  service.process.kill(signal);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
   await exited;
 }
 
@@ -140,5 +141,26 @@ describe('embedded database', () => {
     const response = await fetch(`${second.baseUrl}/items/kept-2`);
     expect(response.status).toBe(200);
     expect(second.output()).toContain('"embeddedServerOwned":false');
+  });
+
+  it('stops on pending migrations when told not to run them', async () => {
+    const freshDir = path.join(parent, 'no-migrations');
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        EMBEDDED_PG_DATA_DIR: freshDir,
+        PORT: String(await findFreePort()),
+        RUN_MIGRATIONS: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exitCode = await new Promise((resolve) => child.once('exit', resolve));
+
+    expect(exitCode).toBe(1);
+    expect(output).toContain('pending migrations and RUN_MIGRATIONS=false');
+    expect(postmasterPid(freshDir)).toBeUndefined();
   });
 });

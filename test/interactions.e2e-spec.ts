@@ -292,7 +292,25 @@ describe('interactions', () => {
 
       expect(response.status).toBe(400);
       expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe(
+        'body is missing; send a JSON body with Content-Type: application/json',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('body');
+      expect(response.body.details[0].value).toBeUndefined();
       expect(await countRows(testApp, 'interactions')).toBe(0);
+    });
+
+    it('non-object event names its type', async () => {
+      const response = await post([valid, 42]);
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe('[1] must be a JSON object, not a number (value: 42)');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('[1]');
+      expect(response.body.details[0].value).toBe(42);
+      expect(response.body.details[0].index).toBe(1);
     });
   });
 

@@ -363,6 +363,193 @@ describe('items', () => {
       expect(response.body.details[0].field).toBe('items');
     });
 
+    it('PUT without title says it is required', async () => {
+      const response = await request(server)
+        .put('/items/m9')
+        .send({ categories: ['a'] });
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe('title is required');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('title');
+      expect(response.body.details[0].value).toBeUndefined();
+      expect(response.body.details[0].problem).toBe('is required');
+    });
+
+    it('PUT null title must be a string', async () => {
+      const response = await request(server).put('/items/m9').send({ title: null });
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe('title must be a string (value: null)');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].value).toBeNull();
+    });
+
+    it('bulk element without id says it is required', async () => {
+      const response = await bulk([{ title: 'One' }]);
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe('items[0].id is required');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('items[0].id');
+      expect(response.body.details[0].value).toBeUndefined();
+      expect(response.body.details[0].index).toBe(0);
+    });
+
+    it('string categories get one type problem', async () => {
+      const response = await request(server)
+        .put('/items/m9')
+        .send({ title: 'T', categories: 'Action' });
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe(
+        'categories must be an array of strings (value: "Action")',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('categories');
+      expect(response.body.details[0].value).toBe('Action');
+    });
+
+    it('repeated category is a duplicate', async () => {
+      const response = await request(server)
+        .put('/items/m9')
+        .send({ title: 'T', categories: ['a', 'a'] });
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe(
+        'categories must not contain duplicates ("a" appears more than once) (value: ["a","a"])',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('categories');
+      expect(response.body.details[0].value).toEqual(['a', 'a']);
+    });
+
+    it('long category names the element', async () => {
+      const response = await request(server)
+        .patch('/items/m9')
+        .send({ categories: ['ok', 'x'.repeat(65)] });
+
+      expect(response.status).toBe(400);
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('categories');
+      expect(response.body.details[0].problem).toBe(
+        'element 1 must be 1 to 64 characters long (got 65)',
+      );
+    });
+
+    it('string hidden must be true or false', async () => {
+      const response = await request(server).put('/items/m9').send({ title: 'T', hidden: 'yes' });
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe('hidden must be true or false (value: "yes")');
+      expect(response.body.details).toHaveLength(1);
+    });
+
+    it('limit=abc is one problem with the raw value', async () => {
+      const response = await request(server).get('/items?limit=abc');
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe(
+        'limit must be an integer between 1 and 500 (value: "abc")',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('limit');
+      expect(response.body.details[0].value).toBe('abc');
+    });
+
+    it.each(['0', '501', '1.5', '-1', '1e2'])('limit=%s shows the value as sent', async (limit) => {
+      const response = await request(server).get('/items').query({ limit });
+
+      expect(response.status).toBe(400);
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].value).toBe(limit);
+      expect(response.body.details[0].problem).toBe('must be an integer between 1 and 500');
+    });
+
+    it('limit=500 is accepted', async () => {
+      const response = await request(server).get('/items?limit=500');
+
+      expect(response.status).toBe(200);
+    });
+
+    it('repeated cursor must be a string', async () => {
+      const response = await request(server).get('/items?cursor=a&cursor=b');
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe('cursor must be a string (value: ["a","b"])');
+      expect(response.body.details).toHaveLength(1);
+    });
+
+    it('bulk string items get one type problem', async () => {
+      const response = await request(server).post('/items/bulk').send({ items: 'abc' });
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe('items must be an array of JSON objects (value: "abc")');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('items');
+    });
+
+    it('bulk non-object element names its type', async () => {
+      const response = await bulk([{ id: 'i-1', title: 'One' }, 'nope']);
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe(
+        'items[1] must be a JSON object, not a string (value: "nope")',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].index).toBe(1);
+    });
+
+    it('bulk bare array is not an object', async () => {
+      const response = await request(server)
+        .post('/items/bulk')
+        .send([{ id: 'i-1', title: 'One' }]);
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe(
+        'body must be a JSON object, not an array (value: [{"id":"i-1","title":"One"}])',
+      );
+      expect(response.body.message).not.toContain('Content-Type');
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('body');
+      expect(response.body.details[0].value).toEqual([{ id: 'i-1', title: 'One' }]);
+      expect(await countRows(testApp, 'items')).toBe(0);
+    });
+
+    it('bulk without JSON content type is missing', async () => {
+      const response = await request(server)
+        .post('/items/bulk')
+        .set('content-type', 'text/plain')
+        .send('{"items":[{"id":"i-1","title":"One"}]}');
+
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.message).toBe(
+        'body is missing; send a JSON body with Content-Type: application/json',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('body');
+      expect(response.body.details[0].value).toBeUndefined();
+      expect(await countRows(testApp, 'items')).toBe(0);
+    });
+
+    it('PUT without a body is missing', async () => {
+      const response = await request(server).put('/items/m9');
+
+      expect(response.status).toBe(400);
+      expect(response.body.message).toBe(
+        'body is missing; send a JSON body with Content-Type: application/json',
+      );
+      expect(response.body.details).toHaveLength(1);
+      expect(response.body.details[0].field).toBe('body');
+    });
+
     it('category query over 64 characters is rejected', async () => {
       const response = await request(server)
         .get('/items')

@@ -113,8 +113,12 @@ async function assertInputExists(inputPath: string, format: ImportFormat): Promi
   let isFile: boolean;
   try {
     isFile = (await fs.stat(inputPath)).isFile();
-  } catch {
-    throw new Error(`Input ${inputPath} not found`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new Error(`input path ${inputPath} not found (no such file or folder)`);
+    }
+    throw new Error(`failed to read input path ${inputPath}: ${(error as Error).message}`);
   }
   const takesFolder = format === 'ml-100k' || format === 'ml-1m';
   if (!takesFolder && !isFile) {

@@ -103,9 +103,30 @@ describe('parseEvents', () => {
     expect(error.code).toBe(ErrorCode.BatchTooLarge);
   });
 
-  it('rejects a scalar body', () => {
+  it('rejects a missing body', () => {
     const error = parseError(undefined);
 
-    expect(error.details[0]).toEqual({ field: 'body', problem: 'must be a JSON object' });
+    expect(error.details).toEqual([
+      {
+        field: 'body',
+        problem: 'is missing; send a JSON body with Content-Type: application/json',
+      },
+    ]);
+  });
+
+  it('rejects a scalar body', () => {
+    const error = parseError(42);
+
+    expect(error.details).toEqual([
+      { field: 'body', value: 42, problem: 'must be a JSON object, not a number' },
+    ]);
+  });
+
+  it('names the type of a non-object element', () => {
+    const error = parseError([valid, 'nope']);
+
+    expect(error.details).toEqual([
+      { field: '[1]', value: 'nope', problem: 'must be a JSON object, not a string', index: 1 },
+    ]);
   });
 });

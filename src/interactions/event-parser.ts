@@ -5,6 +5,7 @@ import {
   ValidationFailedException,
 } from '../common/errors/request.exceptions';
 import { parseIsoTimestamp } from '../common/validation/iso-timestamp';
+import { findObjectTypeProblem, MISSING_BODY_PROBLEM } from '../common/validation/json-object';
 import { findIdProblem } from '../common/validation/text-rules';
 import { MAX_BATCH_SIZE } from '../common/validation/validation.decorators';
 
@@ -56,6 +57,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * of the ingestion hot path.
  */
 export function parseEvents(body: unknown, rules: EventRules): ParsedBody {
+  if (body === undefined) {
+    throw new ValidationFailedException([{ field: 'body', problem: MISSING_BODY_PROBLEM }]);
+  }
   const isBatch = Array.isArray(body);
   const elements: unknown[] = isBatch ? body : [body];
   if (isBatch && elements.length === 0) {
@@ -118,8 +122,9 @@ function parseEvent(
   rules: EventRules,
   context: EventContext,
 ): ParsedEvent | undefined {
-  if (typeof element !== 'object' || element === null || Array.isArray(element)) {
-    context.report('', element, 'must be a JSON object');
+  const typeProblem = findObjectTypeProblem(element);
+  if (typeProblem !== undefined) {
+    context.report('', element, typeProblem);
     return undefined;
   }
   const input = element as Record<string, unknown>;

@@ -136,7 +136,8 @@ export class InteractionWriter {
           `could not resolve ${unresolved} of ${userIds.length} user ids after ${attempt} attempts`,
         );
       }
-      this.logger.warn(
+      // Expected when concurrent batches share new users, so it is not a warning.
+      this.logger.debug(
         `${unresolved} user ids were created by a concurrent request; inserting the events again`,
       );
     }

@@ -140,6 +140,25 @@ describe('qrec import CLI', () => {
     expect(result.stderr).toContain("argument 'parquet' is invalid");
   });
 
+  it('rejects a missing input path', async () => {
+    const missing = path.join(folder, 'no-such-file.txt');
+    const before = await countRows(database.url);
+
+    const result = await runCli(database.url, ['import', missing, '--format', 'sequential']);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`qrec: input path ${missing} not found (no such file or folder)\n`);
+    expect(await countRows(database.url)).toEqual(before);
+  });
+
+  it('help starts evaluate in lower case', async () => {
+    const result = await runCli(database.url, ['--help']);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}evaluate \[options\] +evaluate recommenders offline/m);
+    expect(result.stdout).not.toContain('Evaluate recommenders');
+  });
+
   it('lists applied migrations', async () => {
     const result = await runCli(database.url, ['migrate', '--show']);
 

@@ -31,7 +31,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     { bodyParser: false, logger: false },
   );
   configureApp(app, config);
-  await app.init();
+  // Listen on loopback only; supertest then sends requests to this address.
+  await app.listen(0, '127.0.0.1');
 
   return {
     app,

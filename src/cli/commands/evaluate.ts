@@ -8,7 +8,7 @@ export function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description(
-      'Evaluate recommenders offline: full ranking over all items with each user history ' +
+      'evaluate recommenders offline: full ranking over all items with each user history ' +
         'removed, reporting HR@K, NDCG@K, MRR, catalogue coverage and mean popularity',
     )
     .requiredOption('--data <folder>', 'data folder to read')

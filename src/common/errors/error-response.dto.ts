@@ -10,7 +10,7 @@ export class ErrorDetailDto {
   })
   value?: unknown;
 
-  @ApiProperty({ example: 'must be shorter than or equal to 128 characters' })
+  @ApiProperty({ example: 'must be at most 128 characters long (got 129)' })
   problem!: string;
 
   @ApiPropertyOptional({ description: 'Position of the element in a batch' })

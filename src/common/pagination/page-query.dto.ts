@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIntegerParam, ValidateInOrder } from '../validation/validation.decorators';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 500;
+const MAX_CURSOR_LENGTH = 512;
 
 /** Query parameters of every paginated list. */
 export class PageQueryDto {
@@ -14,15 +15,16 @@ export class PageQueryDto {
     default: DEFAULT_PAGE_LIMIT,
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_LIMIT)
+  @IsIntegerParam(1, MAX_PAGE_LIMIT)
   limit: number = DEFAULT_PAGE_LIMIT;
 
   @ApiPropertyOptional({ description: '`nextCursor` of the previous page' })
   @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @ValidateInOrder(
+    IsString({ message: '$property must be a string' }),
+    MaxLength(MAX_CURSOR_LENGTH, {
+      message: `$property must be at most ${MAX_CURSOR_LENGTH} characters long`,
+    }),
+  )
   cursor?: string;
 }

@@ -2,14 +2,15 @@ import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@
 import { previewValue } from '../errors/problem-description';
 import { BatchTooLargeException, ValidationFailedException } from '../errors/request.exceptions';
 import { flattenValidationErrors } from '../errors/validation-errors';
+import { findObjectTypeProblem, MISSING_BODY_PROBLEM } from './json-object';
 import { MAX_BATCH_SIZE, MAX_BATCH_SIZE_CONSTRAINT } from './validation.decorators';
 
 const PRIMITIVE_TYPES: unknown[] = [String, Boolean, Number, Array, Object];
 
 /**
  * Validates bodies and query strings against their DTO classes: unknown fields are
- * rejected, values are converted to the DTO's types, and every problem is reported in
- * the API's error shape.
+ * rejected, values are converted to the DTO's types, and the first failed rule of each
+ * field is reported in the API's error shape.
  */
 @Injectable()
 export class AppValidationPipe extends ValidationPipe {
@@ -19,6 +20,7 @@ export class AppValidationPipe extends ValidationPipe {
       forbidNonWhitelisted: true,
       transform: true,
       forbidUnknownValues: true,
+      stopAtFirstError: true,
       validationError: { target: false, value: true },
       exceptionFactory: (errors: ValidationError[]) => toException(errors),
     });
@@ -29,14 +31,8 @@ export class AppValidationPipe extends ValidationPipe {
       metadata.type === 'body' &&
       metadata.metatype !== undefined &&
       !PRIMITIVE_TYPES.includes(metadata.metatype);
-    if (expectsObject && !isPlainObject(value)) {
-      throw new ValidationFailedException([
-        {
-          field: 'body',
-          value: previewValue(value ?? null),
-          problem: 'must be a JSON object (send Content-Type: application/json)',
-        },
-      ]);
+    if (expectsObject) {
+      assertBodyIsObject(value);
     }
     return super.transform(value, metadata) as Promise<unknown>;
   }
@@ -51,6 +47,16 @@ function toException(errors: ValidationError[]): Error {
   return new ValidationFailedException(flattenValidationErrors(errors));
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * Rejects a body that is absent or is not a JSON object. The two get different messages
+ * because only an absent body points to a missing or wrong Content-Type header.
+ */
+function assertBodyIsObject(body: unknown): void {
+  if (body === undefined) {
+    throw new ValidationFailedException([{ field: 'body', problem: MISSING_BODY_PROBLEM }]);
+  }
+  const problem = findObjectTypeProblem(body);
+  if (problem !== undefined) {
+    throw new ValidationFailedException([{ field: 'body', value: previewValue(body), problem }]);
+  }
 }

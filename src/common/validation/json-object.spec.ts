@@ -1,4 +1,9 @@
-import { findAttributesProblem, MAX_ATTRIBUTES_BYTES } from './json-object';
+import {
+  describeJsonType,
+  findAttributesProblem,
+  findObjectTypeProblem,
+  MAX_ATTRIBUTES_BYTES,
+} from './json-object';
 
 describe('findAttributesProblem', () => {
   it('accepts a nested object', () => {
@@ -40,5 +45,27 @@ describe('findAttributesProblem', () => {
 
   it('rejects a lone surrogate', () => {
     expect(findAttributesProblem({ a: '\udc00' })).toContain('lone surrogate');
+  });
+});
+
+describe('findObjectTypeProblem', () => {
+  it('accepts an object', () => {
+    expect(findObjectTypeProblem({ items: [] })).toBeUndefined();
+  });
+
+  it.each([
+    [[], 'must be a JSON object, not an array'],
+    [3, 'must be a JSON object, not a number'],
+    ['text', 'must be a JSON object, not a string'],
+    [true, 'must be a JSON object, not a boolean'],
+    [null, 'must be a JSON object, not null'],
+  ])('rejects %j', (value, problem) => {
+    expect(findObjectTypeProblem(value)).toBe(problem);
+  });
+});
+
+describe('describeJsonType', () => {
+  it('names an object', () => {
+    expect(describeJsonType({})).toBe('an object');
   });
 });

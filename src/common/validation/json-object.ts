@@ -7,6 +7,35 @@ export const MAX_ATTRIBUTES_BYTES = 16 * 1024;
 export const MAX_ATTRIBUTES_DEPTH = 8;
 
 /**
+ * Problem of a request body that is absent. The JSON parser leaves the body undefined when
+ * the request has no body or a content type other than JSON.
+ */
+export const MISSING_BODY_PROBLEM =
+  'is missing; send a JSON body with Content-Type: application/json';
+
+/**
+ * Returns why `value` is not a JSON object, naming the type it has instead
+ * (`must be a JSON object, not an array`), or undefined when it is an object.
+ */
+export function findObjectTypeProblem(value: unknown): string | undefined {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return undefined;
+  }
+  return `must be a JSON object, not ${describeJsonType(value)}`;
+}
+
+/** Names the JSON type of a value with its article: `an array`, `a string`, `null`. */
+export function describeJsonType(value: unknown): string {
+  if (value === null) {
+    return 'null';
+  }
+  if (Array.isArray(value)) {
+    return 'an array';
+  }
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
  * Returns why `value` is not a valid attributes object, or undefined when it is one. It must
  * be a JSON object (not an array or null), at most {@link MAX_ATTRIBUTES_BYTES} bytes and
  * {@link MAX_ATTRIBUTES_DEPTH} levels deep, with no NUL character or lone surrogate in any

@@ -1,4 +1,9 @@
-import { findIdProblem, findTextProblem, hasLoneSurrogate } from './text-rules';
+import {
+  findIdProblem,
+  findTextListProblem,
+  findTextProblem,
+  hasLoneSurrogate,
+} from './text-rules';
 
 describe('findIdProblem', () => {
   it.each(['a', 'user-42', 'ünï cödé', '用户', '😀', 'x'.repeat(128)])('accepts %j', (id) => {
@@ -6,6 +11,7 @@ describe('findIdProblem', () => {
   });
 
   it.each([
+    [undefined, 'is required'],
     [42, 'must be a string'],
     [null, 'must be a string'],
     ['', 'must not be empty'],
@@ -29,8 +35,47 @@ describe('findTextProblem', () => {
     expect(findTextProblem('a\u0000', 1, 100)).toContain('control characters');
   });
 
+  it('requires a value', () => {
+    expect(findTextProblem(undefined, 1, 100)).toBe('is required');
+  });
+
+  it('rejects null as a non-string', () => {
+    expect(findTextProblem(null, 1, 100)).toBe('must be a string');
+  });
+
   it('names the length', () => {
     expect(findTextProblem('', 1, 5)).toBe('must be 1 to 5 characters long (got 0)');
+  });
+});
+
+describe('findTextListProblem', () => {
+  it('accepts distinct texts', () => {
+    expect(findTextListProblem(['a', 'b'], 3, 1, 5)).toBeUndefined();
+  });
+
+  it('accepts an empty array', () => {
+    expect(findTextListProblem([], 3, 1, 5)).toBeUndefined();
+  });
+
+  it.each([
+    [undefined, 'is required'],
+    ['a', 'must be an array of strings'],
+    [['a', 1], 'must be an array of strings'],
+    [['a', 'a', 'b', 'c'], 'must contain at most 3 elements (got 4)'],
+    [['a', 'toolong'], 'element 1 must be 1 to 5 characters long (got 7)'],
+    [['a', 'b', 'a'], 'must not contain duplicates ("a" appears more than once)'],
+  ])('rejects %j', (value, problem) => {
+    expect(findTextListProblem(value, 3, 1, 5)).toBe(problem);
+  });
+
+  it('checks the type before uniqueness', () => {
+    expect(findTextListProblem(['a', 'a', 2], 3, 1, 5)).toBe('must be an array of strings');
+  });
+
+  it('checks the size before uniqueness', () => {
+    expect(findTextListProblem(['a', 'a', 'a', 'a'], 3, 1, 5)).toBe(
+      'must contain at most 3 elements (got 4)',
+    );
   });
 });
 

@@ -37,9 +37,13 @@ export function hasLoneSurrogate(text: string): boolean {
 
 /**
  * Returns why `value` is not a valid id, or undefined when it is one. An id is a string of
- * 1 to 128 characters with no control characters.
+ * 1 to 128 characters with no control characters. An absent field (undefined) is reported
+ * as required.
  */
 export function findIdProblem(value: unknown): string | undefined {
+  if (value === undefined) {
+    return 'is required';
+  }
   if (typeof value !== 'string') {
     return 'must be a string';
   }
@@ -61,9 +65,12 @@ export function findIdProblem(value: unknown): string | undefined {
 /**
  * Returns why `value` is not valid text of `min` to `max` characters, or undefined. Line
  * breaks and tabs are allowed. NUL and other control characters are not, because PostgreSQL
- * cannot store NUL in text columns.
+ * cannot store NUL in text columns. An absent field (undefined) is reported as required.
  */
 export function findTextProblem(value: unknown, min: number, max: number): string | undefined {
+  if (value === undefined) {
+    return 'is required';
+  }
   if (typeof value !== 'string') {
     return 'must be a string';
   }
@@ -75,6 +82,42 @@ export function findTextProblem(value: unknown, min: number, max: number): strin
   }
   if (hasLoneSurrogate(value)) {
     return 'must be valid Unicode (it contains a lone surrogate)';
+  }
+  return undefined;
+}
+
+/**
+ * Returns why `value` is not a list of distinct texts: at most `maxItems` strings of
+ * `minLength` to `maxLength` characters each. Only the most basic problem is returned, in
+ * this order: not an array of strings, too many elements, an invalid element, a duplicate.
+ */
+export function findTextListProblem(
+  value: unknown,
+  maxItems: number,
+  minLength: number,
+  maxLength: number,
+): string | undefined {
+  if (value === undefined) {
+    return 'is required';
+  }
+  if (!Array.isArray(value) || !value.every((element) => typeof element === 'string')) {
+    return 'must be an array of strings';
+  }
+  if (value.length > maxItems) {
+    return `must contain at most ${maxItems} elements (got ${value.length})`;
+  }
+  for (const [index, element] of value.entries()) {
+    const problem = findTextProblem(element, minLength, maxLength);
+    if (problem !== undefined) {
+      return `element ${index} ${problem}`;
+    }
+  }
+  const seen = new Set<string>();
+  for (const element of value) {
+    if (seen.has(element)) {
+      return `must not contain duplicates (${JSON.stringify(element)} appears more than once)`;
+    }
+    seen.add(element);
   }
   return undefined;
 }

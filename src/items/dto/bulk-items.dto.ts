@@ -1,10 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, ValidateNested } from 'class-validator';
+import { ArrayMinSize, IsArray, ValidateNested, ValidationArguments } from 'class-validator';
+import { findObjectTypeProblem } from '../../common/validation/json-object';
 import {
   IsExternalId,
   MAX_BATCH_SIZE,
   MaxBatchSize,
+  ValidateInOrder,
 } from '../../common/validation/validation.decorators';
 import { ItemFieldsDto } from './item-fields.dto';
 
@@ -14,12 +16,19 @@ export class BulkItemDto extends ItemFieldsDto {
   id!: string;
 }
 
+/** Describes a batch element that is not a JSON object, naming its type. */
+function describeNonObject(args: ValidationArguments): string {
+  return findObjectTypeProblem(args.value) ?? 'must be a JSON object';
+}
+
 export class BulkItemsDto {
   @ApiProperty({ type: [BulkItemDto], minItems: 1, maxItems: MAX_BATCH_SIZE })
-  @IsArray()
-  @ArrayMinSize(1)
-  @MaxBatchSize()
-  @ValidateNested({ each: true })
+  @ValidateInOrder(
+    IsArray({ message: '$property must be an array of JSON objects' }),
+    ArrayMinSize(1, { message: '$property must contain at least one item' }),
+    MaxBatchSize(),
+  )
+  @ValidateNested({ each: true, message: describeNonObject })
   @Type(() => BulkItemDto)
   items!: BulkItemDto[];
 }

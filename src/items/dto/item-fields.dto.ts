@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import { MAX_ATTRIBUTES_BYTES } from '../../common/validation/json-object';
 import {
   IsAttributes,
   IsIsoTimestamp,
   IsOptionalNotNull,
   IsText,
+  IsTextList,
 } from '../../common/validation/validation.decorators';
 
 export const MAX_TITLE_LENGTH = 512;
@@ -25,10 +26,7 @@ export class ItemFieldsDto {
     example: ['shoes', 'running'],
   })
   @IsOptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(MAX_CATEGORIES)
-  @ArrayUnique()
-  @IsText(1, MAX_CATEGORY_LENGTH, { each: true })
+  @IsTextList(MAX_CATEGORIES, 1, MAX_CATEGORY_LENGTH)
   categories?: string[];
 
   @ApiPropertyOptional({
@@ -42,7 +40,7 @@ export class ItemFieldsDto {
 
   @ApiPropertyOptional({ description: 'Hidden items are never recommended', default: false })
   @IsOptionalNotNull()
-  @IsBoolean()
+  @IsBoolean({ message: '$property must be true or false' })
   hidden?: boolean;
 
   @ApiPropertyOptional({

@@ -1,10 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import {
   IsAttributes,
   IsIsoTimestamp,
   IsOptionalNotNull,
   IsText,
+  IsTextList,
 } from '../../common/validation/validation.decorators';
 import { MAX_CATEGORIES, MAX_CATEGORY_LENGTH, MAX_TITLE_LENGTH } from './item-fields.dto';
 
@@ -22,10 +23,7 @@ export class PatchItemDto {
 
   @ApiPropertyOptional({ type: [String], maxItems: MAX_CATEGORIES })
   @IsOptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(MAX_CATEGORIES)
-  @ArrayUnique()
-  @IsText(1, MAX_CATEGORY_LENGTH, { each: true })
+  @IsTextList(MAX_CATEGORIES, 1, MAX_CATEGORY_LENGTH)
   categories?: string[];
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
@@ -35,7 +33,7 @@ export class PatchItemDto {
 
   @ApiPropertyOptional({ description: 'true hides the item from recommendations' })
   @IsOptionalNotNull()
-  @IsBoolean()
+  @IsBoolean({ message: '$property must be true or false' })
   hidden?: boolean;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })

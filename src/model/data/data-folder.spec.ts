@@ -65,7 +65,10 @@ describe('loadDataFolder', () => {
     await writeFile(join(folder, 'sas_to_movielens_items.txt'), '1 1198\n2 3552\n');
     await writeFile(
       join(folder, 'movies.dat'),
-      Buffer.from('1198::Raiders of the Lost Ark (1981)::Action\n3552::Caddyshack (1980)::Comedy\n', 'latin1'),
+      Buffer.from(
+        '1198::Raiders of the Lost Ark (1981)::Action\n3552::Caddyshack (1980)::Comedy\n',
+        'latin1',
+      ),
     );
 
     const data = await loadDataFolder(folder, 'sequential');
@@ -75,12 +78,20 @@ describe('loadDataFolder', () => {
   });
 
   it('loads raw MovieLens 1M ratings', async () => {
-    await writeFile(join(folder, 'ratings.dat'), '1::20::5::3\n1::10::4::1\n1::30::4::2\n2::10::3::9\n');
-    await writeFile(join(folder, 'movies.dat'), Buffer.from('10::Misérables, Les (1995)::Drama\n', 'latin1'));
+    await writeFile(
+      join(folder, 'ratings.dat'),
+      '1::20::5::3\n1::10::4::1\n1::30::4::2\n2::10::3::9\n',
+    );
+    await writeFile(
+      join(folder, 'movies.dat'),
+      Buffer.from('10::Misérables, Les (1995)::Drama\n', 'latin1'),
+    );
 
     const data = await loadDataFolder(folder, 'ml-1m');
 
-    expect(Array.from(data.test?.targets ?? []).map((index) => data.vocabulary.itemId(index))).toEqual(['20']);
+    expect(
+      Array.from(data.test?.targets ?? []).map((index) => data.vocabulary.itemId(index)),
+    ).toEqual(['20']);
     expect(data.vocabulary.metadata(data.vocabulary.requireIndex('10'))?.title).toBe(
       'Misérables, Les (1995)',
     );
@@ -91,14 +102,20 @@ describe('loadDataFolder', () => {
 
     const data = await loadDataFolder(folder, 'ml-100k');
 
-    expect(Array.from(data.train.sequence(0)).map((index) => data.vocabulary.itemId(index))).toEqual(['8']);
-    expect(Array.from(data.test?.targets ?? []).map((index) => data.vocabulary.itemId(index))).toEqual(['7']);
+    expect(
+      Array.from(data.train.sequence(0)).map((index) => data.vocabulary.itemId(index)),
+    ).toEqual(['8']);
+    expect(
+      Array.from(data.test?.targets ?? []).map((index) => data.vocabulary.itemId(index)),
+    ).toEqual(['7']);
   });
 
   it('names a missing folder', async () => {
     const missing = join(folder, 'absent');
 
-    await expect(loadDataFolder(missing, 'sequential')).rejects.toThrow(`data folder not found: "${missing}"`);
+    await expect(loadDataFolder(missing, 'sequential')).rejects.toThrow(
+      `data folder not found: "${missing}"`,
+    );
   });
 
   it('suggests the detected format', async () => {

@@ -19,7 +19,8 @@ describe('item metadata readers', () => {
 
   it('decodes movies.dat as ISO-8859-1', async () => {
     const path = join(folder, 'movies.dat');
-    const text = "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Misérables, Les (1995)::Drama\n";
+    const text =
+      "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Misérables, Les (1995)::Drama\n";
     await writeFile(path, Buffer.from(text, 'latin1'));
 
     const movies = await readMovieLens1mMovies(path);
@@ -32,7 +33,9 @@ describe('item metadata readers', () => {
     const path = join(folder, 'movies.dat');
     await writeFile(path, '1::Toy Story (1995)::Animation\n2::Jumanji (1995)\n');
 
-    await expect(readMovieLens1mMovies(path)).rejects.toThrow(`${path}:2: expected 3 fields, found 2`);
+    await expect(readMovieLens1mMovies(path)).rejects.toThrow(
+      `${path}:2: expected 3 fields, found 2`,
+    );
   });
 
   it('reads u.item titles and genre flags', async () => {
@@ -54,7 +57,9 @@ describe('item metadata readers', () => {
     const path = join(folder, 'u.item');
     await writeFile(path, `1|Toy Story (1995)|01-Jan-1995||url|${flags([])}\n2|GoldenEye|x\n`);
 
-    await expect(readMovieLens100kItems(path)).rejects.toThrow(`${path}:2: expected 24 fields, found 3`);
+    await expect(readMovieLens100kItems(path)).rejects.toThrow(
+      `${path}:2: expected 24 fields, found 3`,
+    );
   });
 
   it('reads an id mapping', async () => {

@@ -28,12 +28,16 @@ describe('ItemVocabulary', () => {
     const vocabulary = ItemVocabulary.fromItemIds(['1']);
 
     expect(vocabulary.indexOf('2')).toBeUndefined();
-    expect(() => vocabulary.requireIndex('2')).toThrow('item id "2" is not in the vocabulary of 1 items');
+    expect(() => vocabulary.requireIndex('2')).toThrow(
+      'item id "2" is not in the vocabulary of 1 items',
+    );
   });
 
   it('round-trips through JSON', () => {
     const vocabulary = ItemVocabulary.fromItemIds(['30', '10', '20']);
-    vocabulary.attachMetadata(new Map([['20', { title: 'Misérables, Les (1995)', genres: ['Drama'] }]]));
+    vocabulary.attachMetadata(
+      new Map([['20', { title: 'Misérables, Les (1995)', genres: ['Drama'] }]]),
+    );
 
     const restored = ItemVocabulary.fromJSON(JSON.parse(JSON.stringify(vocabulary)));
 
@@ -66,10 +70,14 @@ describe('ItemVocabulary', () => {
 
   it('maps metadata through catalogue ids', () => {
     const vocabulary = ItemVocabulary.fromItemIds(['1', '2']);
-    const movies = new Map([['1198', { title: 'Raiders of the Lost Ark (1981)', genres: ['Action'] }]]);
+    const movies = new Map([
+      ['1198', { title: 'Raiders of the Lost Ark (1981)', genres: ['Action'] }],
+    ]);
     const sequentialToMovieLens = new Map([['1', '1198']]);
 
-    const attached = vocabulary.attachMetadata(movies, (itemId) => sequentialToMovieLens.get(itemId));
+    const attached = vocabulary.attachMetadata(movies, (itemId) =>
+      sequentialToMovieLens.get(itemId),
+    );
 
     expect(attached).toBe(1);
     expect(vocabulary.metadata(1)?.title).toBe('Raiders of the Lost Ark (1981)');

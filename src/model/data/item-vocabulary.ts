@@ -97,7 +97,8 @@ export class ItemVocabulary {
     let attached = 0;
     this.itemIds.forEach((itemId, position) => {
       const catalogueId = catalogueIdOf(itemId);
-      const metadata = catalogueId === undefined ? undefined : metadataByCatalogueId.get(catalogueId);
+      const metadata =
+        catalogueId === undefined ? undefined : metadataByCatalogueId.get(catalogueId);
       if (metadata !== undefined) {
         this.metadataByIndex.set(position + 1, metadata);
         attached += 1;
@@ -109,7 +110,9 @@ export class ItemVocabulary {
   toJSON(): ItemVocabularyJson {
     const items = this.itemIds.map((id, position) => {
       const metadata = this.metadataByIndex.get(position + 1);
-      return metadata === undefined ? { id } : { id, title: metadata.title, genres: metadata.genres };
+      return metadata === undefined
+        ? { id }
+        : { id, title: metadata.title, genres: metadata.genres };
     });
     return { version: 1, items };
   }

@@ -26,7 +26,10 @@ describe('RatingsFileSource', () => {
   describe('movieLens1m', () => {
     it('orders each user by timestamp', async () => {
       const path = join(folder, 'ratings.dat');
-      await writeFile(path, ['2::30::4::300', '1::10::5::200', '2::20::3::100', '1::11::1::100'].join('\n'));
+      await writeFile(
+        path,
+        ['2::30::4::300', '1::10::5::200', '2::20::3::100', '1::11::1::100'].join('\n'),
+      );
 
       const sequences = await collect(RatingsFileSource.movieLens1m(path));
 
@@ -80,7 +83,10 @@ describe('RatingsFileSource', () => {
   describe('movieLens100k', () => {
     it('reads tab-separated lines without final newline', async () => {
       const path = join(folder, 'u.data');
-      await writeFile(path, '196\t242\t3\t881250949\n196\t302\t3\t881250940\n22\t377\t1\t878887116');
+      await writeFile(
+        path,
+        '196\t242\t3\t881250949\n196\t302\t3\t881250940\n22\t377\t1\t878887116',
+      );
 
       const sequences = await collect(RatingsFileSource.movieLens100k(path));
 

@@ -46,7 +46,9 @@ export class SequenceDataset {
       const encoded = Int32Array.from(sequence.itemIds, (itemId) => {
         const index = vocabulary.indexOf(itemId);
         if (index === undefined) {
-          throw new Error(`user "${sequence.userId}": item id "${itemId}" is not in the vocabulary`);
+          throw new Error(
+            `user "${sequence.userId}": item id "${itemId}" is not in the vocabulary`,
+          );
         }
         return index;
       });

@@ -88,6 +88,8 @@ describe('readItemIdColumn', () => {
     const path = join(folder, 'val_target.txt');
     await writeFile(path, '5\n6 7\n');
 
-    await expect(readItemIdColumn(path)).rejects.toThrow(`${path}:2: expected one item id, found 2`);
+    await expect(readItemIdColumn(path)).rejects.toThrow(
+      `${path}:2: expected one item id, found 2`,
+    );
   });
 });

@@ -33,7 +33,10 @@ export async function readItemIdColumn(path: string): Promise<string[]> {
 }
 
 function parseItemIdLine(path: string, lineNumber: number, text: string): string[] {
-  const tokens = text.trim().split(/\s+/).filter((token) => token.length > 0);
+  const tokens = text
+    .trim()
+    .split(/\s+/)
+    .filter((token) => token.length > 0);
   for (const token of tokens) {
     if (!POSITIVE_INTEGER.test(token)) {
       throw new DataFormatError(path, lineNumber, `invalid item id "${token}"`);

@@ -45,7 +45,9 @@ describe('SequenceDataset', () => {
   it('rejects the padding index', () => {
     const builder = new SequenceDatasetBuilder();
 
-    expect(() => builder.add('a', [1, 0])).toThrow('user "a": invalid item index 0 (expected 1 or more)');
+    expect(() => builder.add('a', [1, 0])).toThrow(
+      'user "a": invalid item index 0 (expected 1 or more)',
+    );
   });
 
   it('rejects offsets that do not end at the item count', () => {

@@ -58,7 +58,10 @@ export function leaveOneOutSplit(dataset: SequenceDataset): LeaveOneOutSplit {
 
   return {
     train: train.build(),
-    validation: { histories: validationHistories.build(), targets: Int32Array.from(validationTargets) },
+    validation: {
+      histories: validationHistories.build(),
+      targets: Int32Array.from(validationTargets),
+    },
     test: { histories: testHistories.build(), targets: Int32Array.from(testTargets) },
     trainOnlyUserCount,
   };
