@@ -219,6 +219,8 @@ function queryTransformer(
     // queries know the newest interaction as a SASRec readout does. Without it, identical
     // queries at every slot averaged the history and training on ML-1M stayed at the
     // popularity baseline's loss for several epochs.
+    // NOTE: the slot state (norm 8 at initialisation) dominates the queries (norm about 1),
+    // and after 30 minutes on ML-1M a user's 4 interests had a mean cosine similarity of 0.94.
     const slotStates = op.unsqueeze(selectSlots(history, slots), [2]);
     x = op.add(slotStates, queries);
   } else {
