@@ -14,9 +14,9 @@ import { buildInferenceGraph } from './inference-graph';
 import { QFormerForward, QFormerTrainingStep } from './training-step';
 
 /**
- * Reads a sequence source into training data: the item vocabulary of every id in it (indices
- * 1..N, which travel with a saved model), each user's sequence without its last two items for
- * training, and the second-to-last item as that user's validation target.
+ * Reads a sequence source into training data. The item vocabulary covers every id in it
+ * (indices 1..N, which travel with a saved model). Each user's sequence without its last two
+ * items is training data, and the second-to-last item is that user's validation target.
  */
 export async function trainingDataFromSource(source: SequenceSource): Promise<TrainingData> {
   const vocabulary = await ItemVocabulary.fromSources([source]);
