@@ -18,7 +18,7 @@ export interface SyntheticOptions {
  * Generates users with planted sequential and multi-interest structure. Each user follows two
  * of the clusters. Each interaction picks one of the two at random and moves to the next item
  * of that cluster's cycle, starting from a random item. The next item is therefore one of two
- * successors, which a model must find from the history, while popularity only sees the
+ * successors, which a model must find from the history, while popularity only counts the
  * clusters' sizes (cluster c is picked with weight c + 1, so popularity is not uniform).
  */
 export function syntheticSequences(options: SyntheticOptions): TrainingData & {
