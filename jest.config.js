@@ -1,5 +1,5 @@
 /** Unit specs live beside the code; end-to-end tests live in test/ and share one PostgreSQL. */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
 // The e2e project starts one PostgreSQL for the whole run; see test/setup/.
 const fs = require('node:fs');
