@@ -21,9 +21,9 @@ export const DATABASE_CONNECTION = Symbol('DATABASE_CONNECTION');
 const DATABASE_SETTINGS = Symbol('DATABASE_SETTINGS');
 
 /**
- * Applies pending migrations at start-up (unless `RUN_MIGRATIONS=false`, in which case
- * pending migrations stop the start), and closes the connection pool before an embedded
- * server owned by this process stops, so the pool never sees its server vanish.
+ * Applies pending migrations at start-up. With `RUN_MIGRATIONS=false`, pending migrations
+ * stop the start instead. At shutdown, closes the connection pool before an embedded server
+ * owned by this process stops, so no pooled connection loses its server mid-use.
  */
 @Injectable()
 export class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
