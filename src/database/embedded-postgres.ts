@@ -28,8 +28,8 @@ type LogFunction = (message: string) => void;
  * Runs, or connects to, the PostgreSQL cluster in one data folder.
  *
  * Several qrec processes (the service and CLI commands) may use the same folder. The first
- * one starts the server; the others find it through `postmaster.pid` (PostgreSQL writes the
- * postmaster's pid on line 1 and its port on line 4) and connect to it without owning it.
+ * one starts the server. The others read its pid and port from `postmaster.pid` (lines 1
+ * and 4, as PostgreSQL writes them) and connect to it without owning it.
  */
 export class EmbeddedDatabase {
   private server?: EmbeddedPostgres;
