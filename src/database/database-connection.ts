@@ -1,7 +1,7 @@
 import type { AppConfig, DatabaseMode } from '../config/app-config';
 import { EmbeddedDatabase } from './embedded-postgres';
 
-/** Where a qrec process finds its PostgreSQL, and how to let go of it. */
+/** Location of a qrec process's PostgreSQL, with the function that releases it. */
 export interface DatabaseConnection {
   url: string;
   mode: DatabaseMode;

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 
 /** Environment variable through which global setup hands the server URL to test files. */
 export const TEST_SERVER_URL_VARIABLE = 'QREC_TEST_SERVER_URL';
-/** Database that holds the migrated schema; each test file clones it. */
+/** Database with the migrated schema, which each test file clones. */
 export const TEMPLATE_DATABASE = 'qrec_test_template';
 
 /** Replaces the database name in a PostgreSQL URL. */

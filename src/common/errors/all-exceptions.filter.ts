@@ -15,9 +15,9 @@ interface ErrorReport {
  * The one place that turns exceptions into HTTP responses of the shape
  * `{ statusCode, code, message, details }` and logs them with the request id.
  *
- * Feature exceptions carry their code; HTTP exceptions raised by NestJS or guards get a
- * code from their status; anything else becomes a 500 `INTERNAL_ERROR` whose body reveals
- * nothing about the failure (the log line has the stack).
+ * Feature exceptions carry their code. HTTP exceptions raised by NestJS or guards get a code
+ * from their status. Anything else becomes a 500 `INTERNAL_ERROR` whose body reveals nothing
+ * about the failure, while the log line contains the stack.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {

@@ -47,7 +47,7 @@ export class UnreadableBodyException extends AppException {
   }
 }
 
-/** A batch holds more elements than one request may carry. */
+/** A batch contains more elements than one request may carry. */
 export class BatchTooLargeException extends AppException {
   constructor(field: string, size: number, maxSize: number) {
     super(

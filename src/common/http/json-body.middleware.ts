@@ -19,9 +19,9 @@ interface BodyParserError {
 /**
  * Parses JSON bodies up to `BODY_LIMIT_BYTES` and turns parser failures into API errors.
  *
- * It runs as a NestJS middleware instead of an Express one so that it comes after the
- * request logger (the error log line carries the request id) and so that its errors reach
- * the global exception filter, which Express-level middleware errors never do.
+ * It runs as a NestJS middleware instead of an Express one for two reasons. It then comes
+ * after the request logger, so the error log line carries the request id. And its errors
+ * reach the global exception filter, which Express-level middleware errors never do.
  */
 @Injectable()
 export class JsonBodyMiddleware implements NestMiddleware {

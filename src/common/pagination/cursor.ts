@@ -1,6 +1,6 @@
 /**
- * Opaque page cursors. A cursor is base64url-encoded JSON holding the sort key of the last
- * row of a page; clients pass it back unchanged to get the next page.
+ * Opaque page cursors. A cursor is base64url-encoded JSON with the sort key of the last row
+ * of a page. Clients pass it back unchanged to get the next page.
  */
 
 const INTEGER = /^-?\d{1,19}$/;

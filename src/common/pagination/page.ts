@@ -8,7 +8,7 @@ export interface Page<T> {
 
 /**
  * Builds a page from rows fetched with `limit + 1`: the extra row only shows that another
- * page exists, and the cursor holds the key of the last row returned.
+ * page exists, and the cursor contains the key of the last row returned.
  */
 export function toPage<Row, T>(
   rows: Row[],

@@ -3,7 +3,7 @@ import { previewValue } from '../errors/problem-description';
 import { ValidationFailedException } from '../errors/request.exceptions';
 import { findIdProblem } from './text-rules';
 
-/** Validates a path parameter that holds a user or item id. */
+/** Validates a path parameter that contains a user or item id. */
 @Injectable()
 export class ExternalIdPipe implements PipeTransform<string, string> {
   transform(value: string, metadata: ArgumentMetadata): string {
