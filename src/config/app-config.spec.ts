@@ -57,4 +57,39 @@ describe('loadConfig', () => {
   it('redacts secrets in errors', () => {
     expect(() => loadConfig({ API_KEY: 'short-secret' })).toThrow('API_KEY=<redacted>');
   });
+
+  it('reads the training settings', () => {
+    const defaults = loadConfig({}).training;
+    const custom = loadConfig({
+      TRAINING_RUNNER_ENABLED: 'false',
+      TRAINING_THREADS: '2',
+      TRAINING_PROMOTION_TOLERANCE: '0.01',
+      TRAINING_HEARTBEAT_TIMEOUT_SECONDS: '30',
+      TRAINING_POLL_INTERVAL_MS: '500',
+      RETRAIN_INTERVAL: '6h',
+    }).training;
+
+    expect(defaults).toEqual({
+      runnerEnabled: true,
+      threads: 1,
+      promotionTolerance: 0.005,
+      heartbeatTimeoutSeconds: 60,
+      pollIntervalMs: 5000,
+      retrainIntervalMs: undefined,
+    });
+    expect(custom).toEqual({
+      runnerEnabled: false,
+      threads: 2,
+      promotionTolerance: 0.01,
+      heartbeatTimeoutSeconds: 30,
+      pollIntervalMs: 500,
+      retrainIntervalMs: 6 * 3_600_000,
+    });
+  });
+
+  it('rejects a malformed RETRAIN_INTERVAL', () => {
+    expect(() => loadConfig({ RETRAIN_INTERVAL: '6 hours' })).toThrow(
+      'RETRAIN_INTERVAL="6 hours": must be a whole number followed by m, h or d',
+    );
+  });
 });

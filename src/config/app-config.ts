@@ -18,6 +18,18 @@ export interface AppConfig {
   auth: { apiKey?: string; adminApiKey?: string };
   interactions: { eventTypes: string[]; autoCreateItems: boolean };
   log: { level: string; format: 'json' | 'pretty' };
+  training: {
+    /** Whether this process claims and executes queued training runs. */
+    runnerEnabled: boolean;
+    /** ONNX Runtime intra-op threads of the training worker process. */
+    threads: number;
+    /** How far below the active version's validation NDCG@10 a new version may score and still be promoted. */
+    promotionTolerance: number;
+    heartbeatTimeoutSeconds: number;
+    pollIntervalMs: number;
+    /** Milliseconds between scheduled runs; undefined turns the schedule off. */
+    retrainIntervalMs?: number;
+  };
 }
 
 /** Raised when one or more environment variables are invalid; lists every one of them. */
@@ -55,6 +67,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: { apiKey: e.API_KEY, adminApiKey: e.ADMIN_API_KEY },
     interactions: { eventTypes: e.EVENT_TYPES, autoCreateItems: e.AUTO_CREATE_ITEMS },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    training: {
+      runnerEnabled: e.TRAINING_RUNNER_ENABLED,
+      threads: e.TRAINING_THREADS,
+      promotionTolerance: e.TRAINING_PROMOTION_TOLERANCE,
+      heartbeatTimeoutSeconds: e.TRAINING_HEARTBEAT_TIMEOUT_SECONDS,
+      pollIntervalMs: e.TRAINING_POLL_INTERVAL_MS,
+      retrainIntervalMs: e.RETRAIN_INTERVAL,
+    },
   };
 }
 

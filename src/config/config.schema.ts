@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  MAX_RETRAIN_INTERVAL_DAYS,
+  MIN_RETRAIN_INTERVAL_MINUTES,
+  parseRetrainInterval,
+} from '../training/retrain-interval';
 
 /** Event types accepted by default; `EVENT_TYPES` replaces the list. */
 export const DEFAULT_EVENT_TYPES = [
@@ -31,6 +36,16 @@ const eventTypeList = z
       .min(1, 'must name at least one event type'),
   );
 
+/** `RETRAIN_INTERVAL`: a whole number and a unit, `m`, `h` or `d`, mapped to milliseconds. */
+const retrainInterval = z
+  .string()
+  .refine(
+    (value) => parseRetrainInterval(value) !== undefined,
+    `must be a whole number followed by m, h or d (for example 30m, 6h, 1d), ` +
+      `from ${MIN_RETRAIN_INTERVAL_MINUTES}m to ${MAX_RETRAIN_INTERVAL_DAYS}d`,
+  )
+  .transform((value) => parseRetrainInterval(value) as number);
+
 /**
  * Environment variables read at start-up. Every name, default and range is listed in
  * `.env.example` and in the README's configuration table.
@@ -58,6 +73,12 @@ export const environmentSchema = z.object({
     .default(4 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  TRAINING_RUNNER_ENABLED: booleanFlag.default(true),
+  TRAINING_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+  TRAINING_PROMOTION_TOLERANCE: z.coerce.number().min(0).max(1).default(0.005),
+  TRAINING_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+  TRAINING_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
+  RETRAIN_INTERVAL: retrainInterval.optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

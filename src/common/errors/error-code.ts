@@ -14,6 +14,8 @@ export enum ErrorCode {
   NotFound = 'NOT_FOUND',
   RouteNotFound = 'ROUTE_NOT_FOUND',
   UnknownItems = 'UNKNOWN_ITEMS',
+  TrainingRunInProgress = 'TRAINING_RUN_IN_PROGRESS',
+  TrainingRunFinished = 'TRAINING_RUN_FINISHED',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
   InternalError = 'INTERNAL_ERROR',
 }

@@ -22,6 +22,9 @@ export function httpStatusFor(code: ErrorCode): HttpStatus {
       return HttpStatus.NOT_FOUND;
     case ErrorCode.UnknownItems:
       return HttpStatus.UNPROCESSABLE_ENTITY;
+    case ErrorCode.TrainingRunInProgress:
+    case ErrorCode.TrainingRunFinished:
+      return HttpStatus.CONFLICT;
     case ErrorCode.ServiceUnavailable:
       return HttpStatus.SERVICE_UNAVAILABLE;
     case ErrorCode.InternalError:
