@@ -246,9 +246,9 @@ export class TrainingRunsRepository {
     );
   }
 
-  /** Runs an UPDATE … RETURNING; TypeORM returns `[rows, rowCount]` for UPDATE statements. */
+  /** Runs an UPDATE … RETURNING and returns its rows (TypeORM gives `[rows, rowCount]`). */
   private async update<T>(sql: string, values: unknown[]): Promise<T[]> {
-    const [rows] = (await this.dataSource.query(sql, values)) as [T[], number];
+    const [rows] = await this.dataSource.query<[T[], number]>(sql, values);
     return rows;
   }
 
