@@ -24,9 +24,11 @@ export class ProgressTracker {
   }
 
   onStep(step: StepProgress): void {
+    // Speed is measured from the first step of each epoch, so validation time between
+    // epochs does not count as training time.
     if (step.epoch !== this.progress.epoch) {
       this.epochStarted = performance.now();
-      this.epochStartedStep = 0;
+      this.epochStartedStep = step.step;
     }
     this.progress.phase = 'training';
     this.progress.epoch = step.epoch;
@@ -34,7 +36,7 @@ export class ProgressTracker {
     this.progress.stepsPerEpoch = step.stepsPerEpoch;
 
     const seconds = (performance.now() - this.epochStarted) / 1000;
-    if (seconds > 0) {
+    if (step.step > this.epochStartedStep && seconds > 0) {
       this.progress.stepsPerSecond = (step.step - this.epochStartedStep) / seconds;
     }
     const stepsLeft =

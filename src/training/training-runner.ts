@@ -5,6 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -165,13 +166,27 @@ export class TrainingRunner implements OnApplicationBootstrap, BeforeApplication
   }
 }
 
-/** True when a process with this pid exists (possibly owned by another user). */
+/**
+ * True when a process with this pid exists (possibly owned by another user) and, where
+ * /proc shows it, is not a zombie. A worker whose API process died is re-parented, and it
+ * stays a zombie until its new parent reaps it, which a container's init may never do.
+ */
 function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error: unknown) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state letter follows the command name, which is in parentheses.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 
