@@ -38,7 +38,7 @@ const TINY_RUN = {
   trainer: { epochs: 20, batchSize: 16, learningRate: 0.01, warmupSteps: 0, patience: 100 },
   topK: 5,
 };
-/** One epoch at a learning rate too small to move the weights: a near-random model. */
+/** One epoch at a learning rate too small to move the weights, so a near-random model. */
 const DEGENERATE_RUN = {
   ...TINY_RUN,
   trainer: { ...TINY_RUN.trainer, epochs: 1, learningRate: 1e-7 },
@@ -564,7 +564,7 @@ describe('training with two instances', () => {
     const dataSource = apps[0].get(DataSource);
     await seedInteractions(dataSource, RING);
 
-    // Inserted directly, so that no instance is woken by the request: both claim by polling.
+    // Inserted directly, so no instance is woken by a request and both claim by polling.
     const rows: { id: string }[] = await dataSource.query(
       `INSERT INTO training_runs (parameters) VALUES ($1) RETURNING id`,
       [JSON.stringify({ model: TINY_RUN.model, trainer: TINY_RUN.trainer, topK: 5 })],
@@ -639,7 +639,7 @@ async function freePort(): Promise<number> {
   const address = server.address();
   await new Promise((resolve) => server.close(resolve));
   if (address === null || typeof address === 'string') {
-    throw new Error('no port assigned');
+    throw new Error('failed to get a free port');
   }
   return address.port;
 }

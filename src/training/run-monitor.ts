@@ -5,13 +5,13 @@ import type { TrainingRunsRepository } from './training-runs.repository';
 export type AbortCause = 'cancel-requested' | 'no-longer-running' | 'api-process-exited';
 
 /**
- * Keeps a running run's row current from inside the worker: every `intervalMs` it writes
- * the progress (which also refreshes the heartbeat) and reads the cancel flag. A cancel
- * request, or a row that is no longer `running` (marked failed as stale), aborts `signal`.
+ * Keeps a running run's row current from inside the worker. Every `intervalMs` it writes the
+ * progress, which also refreshes the heartbeat, and reads the cancel flag. A cancel request,
+ * or a row that is no longer `running` (marked failed as stale), aborts `signal`.
  * Writes never overlap, because each one starts only after the previous one settled.
  */
 export class RunMonitor {
-  readonly controller = new AbortController();
+  private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
 
@@ -60,8 +60,8 @@ export class RunMonitor {
         this.controller.abort('cancel-requested' satisfies AbortCause);
       }
     } catch (error: unknown) {
-      // A lost write only delays progress; the next interval retries. A database that stays
-      // unreachable ends in a missed heartbeat, and recovery marks the run failed.
+      // A lost write only delays progress, because the next interval retries. A database
+      // that stays unreachable ends in a missed heartbeat, and recovery marks the run failed.
       this.onWriteError(error);
     }
   }

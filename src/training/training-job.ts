@@ -108,8 +108,8 @@ export class TrainingJob {
       return this.endWithoutActivation(run.id, version.id);
     }
 
-    // Marked succeeded before activating: a crash in between leaves a succeeded run whose
-    // version is not active, never an active version from a run marked failed.
+    // The run is marked succeeded before activation. A crash in between then leaves a
+    // succeeded run whose version is inactive, never an active version from a failed run.
     if (promotion.decision === 'promoted') {
       await this.activate(run.id, version.id);
     }

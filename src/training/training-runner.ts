@@ -22,9 +22,9 @@ const STOP_GRACE_MS = 5000;
 
 /**
  * Executes queued training runs in this API instance, one at a time. Every poll interval it
- * marks stale runs failed, then, when idle, claims the oldest queued run (SKIP LOCKED, so
- * several instances never claim the same run) and forks a worker process for it. A worker
- * that exits without reporting a result leaves its run failed.
+ * marks stale runs failed. When idle, it then claims the oldest queued run and forks a worker
+ * process for it. The claim uses SKIP LOCKED, so several instances never claim the same run.
+ * A worker that exits without reporting a result leaves its run failed.
  */
 @Injectable()
 export class TrainingRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -28,7 +28,9 @@ function main(): void {
   });
   process.once('message', (message: unknown) => {
     if (!isStartRunMessage(message)) {
-      process.stderr.write(`unexpected first message: ${JSON.stringify(message)}\n`);
+      process.stderr.write(
+        `invalid first message ${JSON.stringify(message)}; expected a start message\n`,
+      );
       process.exit(2);
     }
     void executeRun(message);

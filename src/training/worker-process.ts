@@ -11,7 +11,7 @@ export interface WorkerExit {
 }
 
 /**
- * Path of the compiled worker entry point. Running from `dist`, it lies beside this file.
+ * Path of the compiled worker entry point. Running from `dist`, it is next to this file.
  * Running from TypeScript sources (ts-jest, ts-node), the compiled copy under `dist` is used,
  * so `npm run build` must have run.
  */
