@@ -517,6 +517,47 @@ describe('training recovery after a crash', () => {
     expect(active?.id).toBe(firstRun.modelVersionId);
     expect(versions[0].count).toBe(1);
   }, 120_000);
+
+  it('missed heartbeats mark a run failed', async () => {
+    const rows: { id: string }[] = await dataSource.query(
+      `INSERT INTO training_runs (status, worker, started_at, heartbeat_at)
+       VALUES ('running', 'other-host:4242', now() - interval '5 minutes',
+               now() - interval '2 minutes')
+       RETURNING id`,
+    );
+
+    const app = await bootApp(database.url, {
+      TRAINING_RUNNER_ENABLED: 'false',
+      TRAINING_HEARTBEAT_TIMEOUT_SECONDS: '60',
+    });
+    await app.close();
+    const run = await runStatus(dataSource, rows[0].id);
+
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe(
+      'no heartbeat from worker other-host:4242 for more than 60 seconds; ' +
+        'its process is gone or stuck',
+    );
+  });
+
+  it('shutdown stops the worker and fails its run', async () => {
+    const app = await bootApp(database.url, { TRAINING_POLL_INTERVAL_MS: '200' });
+    const created = await request(app.getHttpServer())
+      .post('/admin/training-runs')
+      .set('x-api-key', ADMIN_KEY)
+      .send(LONG_RUN);
+    const running = last(
+      await followRun(app.getHttpServer(), created.body.id, (run) => run.epochs.length >= 1),
+    );
+    const pid = workerPid(running.worker);
+
+    await app.close();
+    const run = await runStatus(dataSource, created.body.id);
+
+    expect(isAlive(pid)).toBe(false);
+    expect(run.status).toBe('failed');
+    expect(run.error).toBe('the API instance stopped during the run');
+  }, 60_000);
 });
 
 describe('training with two instances', () => {
