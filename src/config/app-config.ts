@@ -18,6 +18,11 @@ export interface AppConfig {
   auth: { apiKey?: string; adminApiKey?: string };
   interactions: { eventTypes: string[]; autoCreateItems: boolean };
   log: { level: string; format: 'json' | 'pretty' };
+  /** Serving of the active model version. */
+  models: {
+    /** Milliseconds between checks for a newly activated version; 0 turns polling off. */
+    pollIntervalMs: number;
+  };
 }
 
 /** Raised when one or more environment variables are invalid; lists every one of them. */
@@ -55,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: { apiKey: e.API_KEY, adminApiKey: e.ADMIN_API_KEY },
     interactions: { eventTypes: e.EVENT_TYPES, autoCreateItems: e.AUTO_CREATE_ITEMS },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    models: { pollIntervalMs: e.MODEL_POLL_INTERVAL_MS },
   };
 }
 
