@@ -143,13 +143,45 @@ describe('training from the database', () => {
     expect(new Set(result.items).size).toBe(5);
   });
 
+  it('lowers the top-K to the item count', async () => {
+    const trained = await trainFromDatabase(dataSource, {
+      model: { dim: 8, maxLength: 10, encoderBlocks: 0, queryCount: 1, heads: 1 },
+      trainer: { epochs: 1, batchSize: 32 },
+      cutoff: CUTOFF,
+      validationUsers: 0,
+    });
+
+    expect(trained.contents.topK).toBe(21);
+    expect(trained.validation.targets).toHaveLength(0);
+    expect(Number.isNaN(trained.result.epochs[0].validationNdcg10)).toBe(true);
+  });
+
   it('rejects a cut-off before every interaction', async () => {
     await expect(
       trainFromDatabase(dataSource, { cutoff: new Date('2020-01-01T00:00:00Z') }),
     ).rejects.toThrow(/no interactions occurred at or before 2020-01-01T00:00:00.000Z/);
   });
 
-  it('stops when the signal aborts', async () => {
+  it('stops training when the signal aborts', async () => {
+    const controller = new AbortController();
+    let epochs = 0;
+
+    const training = trainFromDatabase(dataSource, {
+      model: { dim: 8, maxLength: 10, encoderBlocks: 0, queryCount: 1, heads: 1 },
+      trainer: { epochs: 5, batchSize: 8 },
+      cutoff: CUTOFF,
+      signal: controller.signal,
+      onEpoch: () => {
+        epochs += 1;
+        controller.abort(new Error('cancelled after one epoch'));
+      },
+    });
+
+    await expect(training).rejects.toThrow('cancelled after one epoch');
+    expect(epochs).toBe(1);
+  });
+
+  it('stops before reading when the signal aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('cancelled by test'));
 

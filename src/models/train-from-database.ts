@@ -21,7 +21,7 @@ export const DEFAULT_TOP_K = 100;
 export interface TrainFromDatabaseOptions {
   model?: Partial<QFormerConfig>;
   trainer?: Partial<TrainerOptions>;
-  /** Fixed K of the exported top-K output; default 100. */
+  /** Fixed K of the exported top-K output; default 100, lowered to the item count. */
   topK?: number;
   /** Latest `occurred_at` to train on; default: now. */
   cutoff?: Date;
@@ -43,7 +43,7 @@ export interface TrainFromDatabaseResult {
   validation: EvaluationSet;
 }
 
-/** Counts of what the database held up to the cut-off. */
+/** Item ids, event types and counts of the interactions up to the cut-off. */
 interface DataSummary {
   itemIds: Set<string>;
   eventTypes: Set<string>;
@@ -133,7 +133,7 @@ export async function trainFromDatabase(
       config,
       vocabulary,
       parameters: result.parameters,
-      topK: options.topK ?? DEFAULT_TOP_K,
+      topK: Math.min(options.topK ?? DEFAULT_TOP_K, vocabulary.size),
       metrics,
     },
     eventTypes: [...summary.eventTypes].sort(),

@@ -1,8 +1,7 @@
 import type { ModelVersionSummary } from '../../models/model-registry';
 import { formatMetric } from './train-runner';
 
-// Kept apart from the commander wiring in models.ts, because Jest cannot load commander (an
-// ES module) under Node 20, so specs can test this file directly.
+// Kept apart from the commander wiring in models.ts, so specs test the formatting alone.
 
 const COLUMNS = ['id', 'status', 'created', 'items', 'NDCG@10', 'cut-off'] as const;
 

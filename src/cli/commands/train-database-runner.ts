@@ -5,8 +5,7 @@ import { ModelRegistry, ModelVersionSummary } from '../../models/model-registry'
 import { trainFromDatabase } from '../../models/train-from-database';
 import { EpochProgress, formatDuration, formatEpoch, formatMetric } from './train-runner';
 
-// Kept apart from the commander wiring in train.ts, because Jest cannot load commander (an
-// ES module) under Node 20, so specs can test this file directly.
+// Kept apart from the commander wiring in train.ts, like train-runner.ts.
 
 export interface TrainFromDatabaseCommandOptions {
   model: Partial<QFormerConfig>;

@@ -16,8 +16,8 @@ export interface PostgresSequenceSourceOptions {
  * memory at once. Interactions with hidden items are included, because they are still
  * part of a user's history.
  *
- * The source holds one connection in a REPEATABLE READ, READ ONLY transaction, so every
- * pass over `sequences()` sees the same rows. Call `close()` when done.
+ * The source keeps one connection open in a REPEATABLE READ, READ ONLY transaction, so
+ * every pass over `sequences()` sees the same rows. Call `close()` when done.
  */
 export class PostgresSequenceSource implements SequenceSource {
   private closed = false;
@@ -29,7 +29,7 @@ export class PostgresSequenceSource implements SequenceSource {
     readonly cutoff: Date,
   ) {}
 
-  /** Opens a connection and a snapshot; the cut-off defaults to the snapshot's time. */
+  /** Opens a connection and a snapshot. The cut-off defaults to the snapshot's time. */
   static async open(
     dataSource: DataSource,
     options: PostgresSequenceSourceOptions = {},
@@ -127,10 +127,10 @@ const COPY_ESCAPES: Record<string, string> = {
 };
 
 /**
- * Decodes one value of PostgreSQL's COPY text format: backslash followed by b, f, n, r, t
- * or v is that control character, by 1 to 3 octal digits or x and 1 to 2 hex digits a byte
- * value, and by any other character that character. The NULL marker `\N` is not handled,
- * because every column read here is NOT NULL.
+ * Decodes one value of PostgreSQL's COPY text format. A backslash followed by b, f, n, r, t
+ * or v is that control character. Followed by 1 to 3 octal digits, or by x and 1 to 2 hex
+ * digits, it is that byte value, and followed by any other character, that character. The
+ * NULL marker `\N` is not handled, because every column read here is NOT NULL.
  */
 export function decodeCopyText(value: string): string {
   if (!value.includes('\\')) {
