@@ -4,6 +4,7 @@ import type { App } from 'supertest/types';
 import { DataSource } from 'typeorm';
 import { ActiveModelService, ModelServingOptions } from '../src/models/active-model.service';
 import { ModelRegistry, ModelVersionSummary } from '../src/models/model-registry';
+import { ModelLoadError } from '../src/model/qformer/model-store';
 import { ModelVersionNotFoundError } from '../src/models/models.exceptions';
 import { createTestApp, TestApp } from './setup/test-app';
 import { untrainedModel, waitFor } from './support/models';
@@ -144,6 +145,36 @@ describe('model registry', () => {
   });
 
   describe('active model service', () => {
+    it('serves none before any activation', async () => {
+      await dataSource.query(
+        `UPDATE model_versions SET status = 'inactive' WHERE status = 'active'`,
+      );
+      const other = await startService({ listen: false, pollIntervalMs: 0 });
+
+      const seen = await other.use((model) => Promise.resolve(model));
+
+      expect(other.current()).toBeNull();
+      expect(seen).toBeNull();
+    });
+
+    it('keeps the previous version when a new one fails to load', async () => {
+      const good = await register(30);
+      const corrupted = await register(31);
+      await activeModel.activate(good.id);
+      await dataSource.query(
+        `UPDATE model_versions SET onnx = overlay(onnx placing '\\x00'::bytea from 20) WHERE id = $1`,
+        [corrupted.id],
+      );
+
+      await registry.activate(corrupted.id);
+      const refreshing = activeModel.refresh();
+
+      await expect(refreshing).rejects.toThrow(ModelLoadError);
+      await expect(activeModel.refresh()).rejects.toThrow(/fails its checksum/);
+      expect(activeModel.current()?.versionId).toBe(good.id);
+      await activeModel.activate(good.id);
+    });
+
     it('serves the version activated through it', async () => {
       const version = await register(11);
 
@@ -287,6 +318,22 @@ describe('model registry', () => {
       expect(response.status).toBe(400);
       expect(response.body.code).toBe('VALIDATION_FAILED');
       expect(response.body.details[0]).toMatchObject({ field: 'id', value: 'abc' });
+    });
+
+    it('does not activate a version that fails to load', async () => {
+      const corrupted = await register(32);
+      await dataSource.query(
+        `UPDATE model_versions SET onnx = overlay(onnx placing '\\x00'::bytea from 20) WHERE id = $1`,
+        [corrupted.id],
+      );
+
+      const response = await request(server)
+        .post(`/admin/models/${corrupted.id}/activate`)
+        .set('x-api-key', ADMIN_KEY);
+
+      expect(response.status).toBe(500);
+      expect(response.body.code).toBe('INTERNAL_ERROR');
+      expect((await registry.get(corrupted.id)).status).toBe('registered');
     });
 
     it('rejects activation without the admin key', async () => {
