@@ -89,7 +89,7 @@ function detectFormat(folder: string): Pick<DemoOptions, 'format' | 'importPath'
     return { format: 'sequential', importPath: path.join(folder, 'train.txt') };
   }
   throw new Error(
-    `${folder} holds none of u.data (MovieLens 100K), ratings.dat (MovieLens 1M) or train.txt (sequential)`,
+    `${folder} contains none of u.data (MovieLens 100K), ratings.dat (MovieLens 1M) or train.txt (sequential)`,
   );
 }
 
@@ -103,7 +103,11 @@ function get<T>(agent: Agent, port: number, urlPath: string): Promise<{ status: 
         try {
           resolve({ status: incoming.statusCode ?? 0, body: JSON.parse(text) as T });
         } catch {
-          reject(new Error(`GET ${urlPath} answered ${incoming.statusCode}: ${text}`));
+          reject(
+            new Error(
+              `GET ${urlPath} returned status ${incoming.statusCode} with a body that is not JSON: ${text}`,
+            ),
+          );
         }
       });
       incoming.on('error', reject);
@@ -151,7 +155,7 @@ async function waitFor(what: string, seconds: number, check: () => Promise<boole
 async function importUnlessPresent(options: DemoOptions, agent: Agent, port: number) {
   const users = await get<{ data: unknown[] }>(agent, port, '/users?limit=1');
   if (users.body.data.length > 0) {
-    console.log(`\n${options.dataDir} already holds data: skipping the import`);
+    console.log(`\n${options.dataDir} already contains data, so the import is skipped`);
     return;
   }
   runCli(options, port, ['import', options.importPath, '--format', options.format]);
