@@ -18,6 +18,11 @@ export interface AppConfig {
   auth: { apiKey?: string; adminApiKey?: string };
   interactions: { eventTypes: string[]; autoCreateItems: boolean };
   log: { level: string; format: 'json' | 'pretty' };
+  /** Serving of the active model version. */
+  models: {
+    /** Milliseconds between checks for a newly activated version; 0 turns polling off. */
+    pollIntervalMs: number;
+  };
   training: {
     /** Whether this process claims and executes queued training runs. */
     runnerEnabled: boolean;
@@ -67,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: { apiKey: e.API_KEY, adminApiKey: e.ADMIN_API_KEY },
     interactions: { eventTypes: e.EVENT_TYPES, autoCreateItems: e.AUTO_CREATE_ITEMS },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    models: { pollIntervalMs: e.MODEL_POLL_INTERVAL_MS },
     training: {
       runnerEnabled: e.TRAINING_RUNNER_ENABLED,
       threads: e.TRAINING_THREADS,

@@ -73,6 +73,7 @@ export const environmentSchema = z.object({
     .default(4 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   TRAINING_RUNNER_ENABLED: booleanFlag.default(true),
   TRAINING_THREADS: z.coerce.number().int().min(1).max(256).default(1),
   TRAINING_PROMOTION_TOLERANCE: z.coerce.number().min(0).max(1).default(0.005),
