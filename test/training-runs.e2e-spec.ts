@@ -292,6 +292,14 @@ describe('training run execution', () => {
     return (await app.get(ModelRegistry).findActive())?.id;
   }
 
+  /**
+   * Waits until `versionId` is active. The worker marks a run succeeded just before it
+   * activates the promoted version, so a client can see `succeeded` a moment earlier.
+   */
+  async function waitForActive(versionId: string): Promise<void> {
+    await waitUntil(async () => (await activeVersionId()) === versionId, 5000);
+  }
+
   async function versionCount(): Promise<number> {
     const rows: { count: number }[] = await dataSource.query(
       'SELECT count(*)::int AS count FROM model_versions',
@@ -324,6 +332,7 @@ describe('training run execution', () => {
     expect(run.promotion?.candidateNdcg10).toBeGreaterThan(0.5);
     expect(run.modelVersionId).not.toBeNull();
     firstVersionId = run.modelVersionId as string;
+    await waitForActive(firstVersionId);
   }, 90_000);
 
   it('activated model is listed and serves', async () => {
@@ -415,6 +424,7 @@ describe('training run execution', () => {
     const id = await startRun({ ...DEGENERATE_RUN, force: true });
 
     const run = last(await followRun(server, id));
+    await waitForActive(run.modelVersionId as string);
     const forcedVersionId = await activeVersionId();
     await admin('post', `/admin/models/${firstVersionId}/activate`);
 

@@ -154,8 +154,9 @@ export class TrainingRunner implements OnApplicationBootstrap, BeforeApplication
     }
 
     for (const run of await this.runs.findRunningByWorkerPrefix(`${this.host}:`)) {
+      // This instance's own worker is left to `watch`, which reports its exit code or signal.
       const pid = Number(run.worker?.slice(this.host.length + 1));
-      if (!Number.isInteger(pid) || isProcessAlive(pid)) {
+      if (run.id === this.active?.run.id || !Number.isInteger(pid) || isProcessAlive(pid)) {
         continue;
       }
       const reason = `worker process ${pid} on ${this.host} is not running`;

@@ -11,8 +11,8 @@ import {
 import { Admin } from '../common/auth/admin.decorator';
 import { ApiErrorResponses } from '../common/errors/api-error-responses.decorator';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { UuidPipe } from '../models/uuid.pipe';
 import { TrainingRunPageDto, TrainingRunResponseDto } from './dto/training-run-response.dto';
-import { RunIdPipe } from './run-id.pipe';
 import { MODEL_RULES, TRAINER_RULES } from './training-parameters';
 import { TrainingRunsService } from './training-runs.service';
 
@@ -72,7 +72,7 @@ export class TrainingRunsController {
   @ApiParam(RUN_ID_PARAM)
   @ApiOkResponse({ type: TrainingRunResponseDto })
   @ApiErrorResponses(404)
-  get(@Param('id', RunIdPipe) id: string): Promise<TrainingRunResponseDto> {
+  get(@Param('id', UuidPipe) id: string): Promise<TrainingRunResponseDto> {
     return this.trainingRuns.get(id);
   }
 
@@ -87,7 +87,7 @@ export class TrainingRunsController {
   @ApiParam(RUN_ID_PARAM)
   @ApiAcceptedResponse({ type: TrainingRunResponseDto })
   @ApiErrorResponses(404, 409)
-  cancel(@Param('id', RunIdPipe) id: string): Promise<TrainingRunResponseDto> {
+  cancel(@Param('id', UuidPipe) id: string): Promise<TrainingRunResponseDto> {
     return this.trainingRuns.cancel(id);
   }
 }
