@@ -633,6 +633,29 @@ describe('training with two instances', () => {
     expect(versions[0].count).toBe(1);
     expect(runs[0].count).toBe(1);
   }, 90_000);
+
+  it('cancel reaches a worker of another instance', async () => {
+    // This instance executes nothing, so the cancel reaches the worker only through the
+    // cancel flag in the database.
+    const observer = await bootApp(database.url, { TRAINING_RUNNER_ENABLED: 'false' });
+    apps.push(observer);
+    const server = observer.getHttpServer();
+    const created = await request(server)
+      .post('/admin/training-runs')
+      .set('x-api-key', ADMIN_KEY)
+      .send(LONG_RUN);
+    await followRun(server, created.body.id, (run) => run.epochs.length >= 1);
+
+    const cancelled = await request(server)
+      .post(`/admin/training-runs/${created.body.id}/cancel`)
+      .set('x-api-key', ADMIN_KEY);
+    const cancelRequestedAt = Date.now();
+    const final = last(await followRun(server, created.body.id));
+
+    expect(cancelled.status).toBe(202);
+    expect(final.status).toBe('cancelled');
+    expect(Date.parse(final.finishedAt as string) - cancelRequestedAt).toBeLessThan(5000);
+  }, 60_000);
 });
 
 describe('scheduled training', () => {

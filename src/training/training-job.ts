@@ -32,7 +32,7 @@ export class TrainingJob {
   private readonly runs: TrainingRunsRepository;
   private readonly registry: ModelRegistry;
   private monitor: RunMonitor | undefined;
-  private exitRequested = false;
+  private pendingAbort: AbortCause | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -43,10 +43,13 @@ export class TrainingJob {
     this.registry = new ModelRegistry(dataSource);
   }
 
-  /** Stops the run at the next step because the API process that owns it is gone. */
-  abortBecauseApiExited(): void {
-    this.exitRequested = true;
-    this.monitor?.abort('api-process-exited');
+  /**
+   * Stops the run after the training step in progress: on a cancel request relayed by the
+   * API process, or because the API process that owns the run is gone.
+   */
+  abort(cause: AbortCause): void {
+    this.pendingAbort ??= cause;
+    this.monitor?.abort(cause);
   }
 
   async run(): Promise<RunEndedMessage> {
@@ -68,8 +71,8 @@ export class TrainingJob {
       (error) => this.logger.warn({ err: error }, 'progress write failed; retrying'),
     );
     this.monitor = monitor;
-    if (this.exitRequested) {
-      monitor.abort('api-process-exited');
+    if (this.pendingAbort !== undefined) {
+      monitor.abort(this.pendingAbort);
     }
     monitor.start();
     try {
@@ -86,7 +89,7 @@ export class TrainingJob {
     tracker: ProgressTracker,
     monitor: RunMonitor,
   ): Promise<RunEndedMessage> {
-    this.logger.info({ runId: run.id, parameters: run.parameters }, 'training run started');
+    this.logger.info({ parameters: run.parameters }, 'training run started');
     const trained = await this.train(run, tracker, monitor);
     this.throwIfAborted(monitor);
 
@@ -114,7 +117,7 @@ export class TrainingJob {
       await this.activate(run.id, version.id);
     }
     this.logger.info(
-      { runId: run.id, modelVersionId: version.id, promotion },
+      { modelVersionId: version.id, promotion },
       `training run succeeded; new version ${promotion.decision}`,
     );
     return this.ended('succeeded', version.id, null);
@@ -193,7 +196,7 @@ export class TrainingJob {
       await this.registry.activate(versionId);
     } catch (error: unknown) {
       const message = `registered version ${versionId} but failed to activate it: ${describe(error)}`;
-      this.logger.error({ runId, err: error }, message);
+      this.logger.error({ err: error }, message);
       await this.runs.recordError(runId, message);
     }
   }
@@ -218,12 +221,12 @@ export class TrainingJob {
     const cause = monitor.abortCause;
     if (cause === 'cancel-requested') {
       await this.runs.markEnded(runId, 'cancelled', ABORT_REASONS[cause]);
-      this.logger.info({ runId }, 'training run cancelled');
+      this.logger.info('training run cancelled');
       return this.ended('cancelled', null, ABORT_REASONS[cause]);
     }
     const reason = cause === undefined ? describe(error) : ABORT_REASONS[cause];
     await this.runs.markEnded(runId, 'failed', reason);
-    this.logger.error({ runId, err: error }, `training run failed: ${reason}`);
+    this.logger.error({ err: error }, `training run failed: ${reason}`);
     return this.ended('failed', null, reason);
   }
 

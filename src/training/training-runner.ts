@@ -5,6 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { AsyncResource } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AppConfig } from '../config/app-config';
@@ -65,6 +66,13 @@ export class TrainingRunner implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  /** Tells this instance's worker to stop now when it is running the cancelled run. */
+  relayCancel(runId: string): void {
+    if (this.active?.run.id === runId) {
+      this.active.worker.sendCancel(runId);
+    }
+  }
+
   /** Label stored in `training_runs.worker`: host and pid of the process doing the work. */
   private workerLabel(pid: number): string {
     return `${this.host}:${pid}`;
@@ -72,15 +80,22 @@ export class TrainingRunner implements OnApplicationBootstrap, BeforeApplication
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.ticking = this.tick().finally(() => {
-        this.ticking = undefined;
-        if (!this.stopped) {
-          this.schedule(this.config.training.pollIntervalMs);
-        }
-      });
-    }, delayMs);
+    this.timer = setTimeout(this.startTick, delayMs);
   }
+
+  /**
+   * Runs a tick in the async context of this provider's creation. A tick woken by a request
+   * would otherwise inherit that request's context, and the request logger would tag every
+   * line of the run with that request's id.
+   */
+  private readonly startTick = AsyncResource.bind(() => {
+    this.ticking = this.tick().finally(() => {
+      this.ticking = undefined;
+      if (!this.stopped) {
+        this.schedule(this.config.training.pollIntervalMs);
+      }
+    });
+  });
 
   private async tick(): Promise<void> {
     try {

@@ -53,9 +53,9 @@ export class TrainingRunsService {
   }
 
   /**
-   * Cancels a queued run at once. A running run gets its cancel flag set, and its worker,
-   * which reads the flag every second and between training steps, stops and marks it
-   * `cancelled`.
+   * Cancels a queued run at once. A running run gets its cancel flag set. Its worker reads the
+   * flag every second (at once when it runs on this instance), stops after the training step
+   * in progress and marks the run `cancelled`.
    */
   async cancel(id: string): Promise<TrainingRunResponseDto> {
     const run = await this.runs.requestCancel(id);
@@ -67,6 +67,7 @@ export class TrainingRunsService {
       throw new TrainingRunFinishedException(id, existing.status);
     }
 
+    this.runner.relayCancel(id);
     this.logger.log({ runId: id, status: run.status }, 'training run cancel requested');
     return toTrainingRunResponse(run);
   }

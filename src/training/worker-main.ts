@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import pino, { Logger } from 'pino';
 import { openDataSource } from '../database/data-source';
 import { TrainingJob } from './training-job';
-import { isStartRunMessage, RunEndedMessage, StartRunMessage } from './worker-protocol';
+import {
+  isCancelRunMessage,
+  isStartRunMessage,
+  RunEndedMessage,
+  StartRunMessage,
+} from './worker-protocol';
 
 /**
  * Entry point of the training worker process, forked by the API's TrainingRunner. It waits
@@ -11,6 +16,7 @@ import { isStartRunMessage, RunEndedMessage, StartRunMessage } from './worker-pr
  * the event loop that serves HTTP.
  */
 let currentJob: TrainingJob | undefined;
+let started = false;
 
 function main(): void {
   if (process.send === undefined) {
@@ -24,23 +30,28 @@ function main(): void {
     if (currentJob === undefined) {
       process.exit(1);
     }
-    currentJob.abortBecauseApiExited();
+    currentJob.abort('api-process-exited');
   });
-  process.once('message', (message: unknown) => {
-    if (!isStartRunMessage(message)) {
+  process.on('message', (message: unknown) => {
+    if (isCancelRunMessage(message)) {
+      currentJob?.abort('cancel-requested');
+      return;
+    }
+    if (!isStartRunMessage(message) || started) {
       process.stderr.write(
         `invalid first message ${JSON.stringify(message)}; expected a start message\n`,
       );
       process.exit(2);
     }
+    started = true;
     void executeRun(message);
   });
 }
 
 async function executeRun(settings: StartRunMessage): Promise<void> {
+  // pino adds pid and hostname to every line; the child adds the run id.
   const logger = pino({ level: settings.logLevel, name: 'qrec-training-worker' }).child({
     runId: settings.runId,
-    pid: process.pid,
   });
   let exitCode = 0;
   try {
@@ -68,7 +79,7 @@ async function runWithDatabase(
   try {
     currentJob = new TrainingJob(dataSource, settings, logger);
     if (!process.connected) {
-      currentJob.abortBecauseApiExited();
+      currentJob.abort('api-process-exited');
     }
     return await currentJob.run();
   } finally {

@@ -1,7 +1,12 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { isRunEndedMessage, RunEndedMessage, StartRunMessage } from './worker-protocol';
+import {
+  CancelRunMessage,
+  isRunEndedMessage,
+  RunEndedMessage,
+  StartRunMessage,
+} from './worker-protocol';
 
 /** Outcome of a worker process: its reported result (if any), exit code and signal. */
 export interface WorkerExit {
@@ -52,6 +57,13 @@ export class WorkerProcess {
     const worker = new WorkerProcess(child);
     child.send(message);
     return worker;
+  }
+
+  /** Relays a cancel request; the worker also finds it in the database within a second. */
+  sendCancel(runId: string): void {
+    if (this.child.connected) {
+      this.child.send({ type: 'cancel', runId } satisfies CancelRunMessage);
+    }
   }
 
   get pid(): number | undefined {

@@ -13,6 +13,15 @@ export interface StartRunMessage {
   logLevel: string;
 }
 
+/**
+ * Sent by the API process when a cancel request for the run reaches it, so the worker stops
+ * without waiting for its next read of the cancel flag.
+ */
+export interface CancelRunMessage {
+  type: 'cancel';
+  runId: string;
+}
+
 /** Sent by the worker when the run has ended, just before it exits. */
 export interface RunEndedMessage {
   type: 'ended';
@@ -24,6 +33,10 @@ export interface RunEndedMessage {
 
 export function isStartRunMessage(message: unknown): message is StartRunMessage {
   return (message as Partial<StartRunMessage> | null)?.type === 'start';
+}
+
+export function isCancelRunMessage(message: unknown): message is CancelRunMessage {
+  return (message as Partial<CancelRunMessage> | null)?.type === 'cancel';
 }
 
 export function isRunEndedMessage(message: unknown): message is RunEndedMessage {
