@@ -3,7 +3,7 @@ import * as op from '../engine/ops';
 import { Tensor } from '../engine/tensor';
 import { QFormerConfig } from './config';
 import { LayerContext, MASKED_SCORE } from './layers';
-import { buildModel, declareHistoryInputs, HistoryInputs, scoreItems } from './model-graph';
+import { BATCH, buildModel, declareHistoryInputs, HistoryInputs, scoreItems } from './model-graph';
 import { ParameterRegistry, ParameterSpec } from './parameters';
 
 /** Output names of the exported model, in graph order. */
@@ -46,12 +46,14 @@ export interface InferenceGraph {
 
 /**
  * Builds the forward graph that reads each history's window and scores all items for the
- * slot after its newest interaction, with a fixed top-K.
+ * slot after its newest interaction, with a fixed top-K. A `windowLength` below `maxLength`
+ * gives a cheaper graph over the same weights for histories that fit in it.
  */
 export function buildInferenceGraph(
   config: QFormerConfig,
   itemCount: number,
   topK: number,
+  windowLength = config.maxLength,
 ): InferenceGraph {
   if (!Number.isInteger(topK) || topK < 1 || topK > itemCount) {
     throw new Error(`invalid top-K ${topK}: expected an integer in 1..${itemCount}`);
@@ -59,8 +61,8 @@ export function buildInferenceGraph(
   const graph = new Graph('qformer_inference');
   const registry = new ParameterRegistry(graph);
   const context: LayerContext = { registry, dropout: 0, nextDropoutSeed: () => 0 };
-  const history = declareHistoryInputs(graph, config);
-  const last = config.maxLength - 1;
+  const history = declareHistoryInputs(graph, config, BATCH, windowLength);
+  const last = windowLength - 1;
   const model = buildModel(context, config, itemCount, history, [last]);
 
   const interestsRaw = op.squeeze(model.interests, [1]);

@@ -1,10 +1,11 @@
-import { Tensor as OrtTensor } from 'onnxruntime-node';
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { ItemVocabulary } from '../data/item-vocabulary';
 import { Scorer } from '../eval/scorer';
 import { InteractionSequence, packHistories } from './batch';
 import { interestCount } from './config';
 import { INFERENCE_OUTPUTS } from './inference-graph';
 import { LoadedModel } from './model-store';
+import { createWindowSessions, defaultWindowLengths, WindowSession } from './window-sessions';
 
 /** Recommendations for one batch of histories, row-major per user. */
 export interface Recommendations {
@@ -22,10 +23,44 @@ export interface Recommendations {
 
 /** Runs a loaded model on histories of item indices. */
 export class QFormerRecommender {
-  constructor(readonly model: LoadedModel) {}
+  /**
+   * Builds a recommender. `windows` are optional sessions over the same weights for shorter
+   * histories (see window-sessions.ts): each history runs in the shortest window that holds
+   * it, and the results come back as if every history ran in the full window.
+   */
+  constructor(
+    readonly model: LoadedModel,
+    private readonly windows: readonly WindowSession[] = [],
+  ) {}
+
+  /**
+   * Builds a recommender with a session per window length from `onnxBytes`, the model's own
+   * ONNX file (default lengths: an eighth, a quarter and a half of the full window).
+   */
+  static async withWindows(
+    model: LoadedModel,
+    onnxBytes: Uint8Array,
+    lengths: readonly number[] = defaultWindowLengths(model.config.maxLength),
+    sessionOptions: InferenceSession.SessionOptions = {},
+  ): Promise<QFormerRecommender> {
+    const windows = await createWindowSessions(
+      onnxBytes,
+      model.config,
+      model.manifest.itemCount,
+      model.manifest.topK,
+      lengths.filter((length) => length < model.config.maxLength),
+      sessionOptions,
+    );
+    return new QFormerRecommender(model, windows);
+  }
 
   get itemCount(): number {
     return this.model.manifest.itemCount;
+  }
+
+  /** Window lengths with a session of their own, the full window last. */
+  get windowLengths(): number[] {
+    return [...this.windows.map((window) => window.length), this.model.config.maxLength];
   }
 
   /** Scores every item, row-major [B, N + 1], in the evaluator's `Scorer` form. */
@@ -34,7 +69,7 @@ export class QFormerRecommender {
       histories.map((items) => ({ items })),
       [INFERENCE_OUTPUTS.scores],
     );
-    return results[INFERENCE_OUTPUTS.scores].data as Float32Array;
+    return results[INFERENCE_OUTPUTS.scores] as Float32Array;
   };
 
   /** Returns the top-K items, interests and attention for each history. */
@@ -49,16 +84,13 @@ export class QFormerRecommender {
       names.push(INFERENCE_OUTPUTS.attention);
     }
     const results = await this.run(histories, names);
-    const topItems = results[INFERENCE_OUTPUTS.topItems].data as BigInt64Array;
     return {
       batchSize: histories.length,
       topK: this.model.manifest.topK,
-      items: Int32Array.from(topItems, Number),
-      scores: results[INFERENCE_OUTPUTS.topScores].data as Float32Array,
-      interests: results[INFERENCE_OUTPUTS.interests].data as Float32Array,
-      attention: hasAttention
-        ? (results[INFERENCE_OUTPUTS.attention].data as Float32Array)
-        : undefined,
+      items: Int32Array.from(results[INFERENCE_OUTPUTS.topItems] as BigInt64Array, Number),
+      scores: results[INFERENCE_OUTPUTS.topScores] as Float32Array,
+      interests: results[INFERENCE_OUTPUTS.interests] as Float32Array,
+      attention: hasAttention ? (results[INFERENCE_OUTPUTS.attention] as Float32Array) : undefined,
     };
   }
 
@@ -68,28 +100,131 @@ export class QFormerRecommender {
   }
 
   async release(): Promise<void> {
+    for (const window of this.windows) {
+      await window.session.release();
+    }
     await this.model.session.release();
   }
 
+  /**
+   * Runs each history in the shortest window that fits it, one ONNX Runtime run per window
+   * in use, and gathers every output back into the order of `histories`.
+   */
   private async run(
     histories: readonly InteractionSequence[],
     outputNames: string[],
-  ): Promise<Record<string, OrtTensor>> {
-    const L = this.model.config.maxLength;
+  ): Promise<Record<string, OutputArray>> {
+    this.checkHistories(histories);
+    const groups = this.groupByWindow(histories);
+    const outputs = new BatchOutputs(histories.length, this.model.config.maxLength);
+    for (const group of groups) {
+      const B = group.rows.length;
+      const packed = packHistories(
+        group.rows.map((row) => histories[row]),
+        group.length,
+      );
+      const feeds = {
+        items: new OrtTensor('int64', packed.items, [B, group.length]),
+        event_types: new OrtTensor('int64', packed.eventTypes, [B, group.length]),
+        lengths: new OrtTensor('int64', packed.lengths, [B]),
+      };
+      const results = await group.session.run(feeds, outputNames);
+      for (const name of outputNames) {
+        outputs.scatter(name, results[name], group.rows, name === INFERENCE_OUTPUTS.attention);
+      }
+    }
+    return outputs.arrays;
+  }
+
+  private checkHistories(histories: readonly InteractionSequence[]): void {
     for (const history of histories) {
       checkIndices(history.items, this.itemCount, 'item');
       if (history.eventTypes !== undefined) {
         checkIndices(history.eventTypes, this.model.config.eventTypeCount, 'event type');
       }
     }
-    const packed = packHistories(histories, L);
-    const B = histories.length;
-    const feeds = {
-      items: new OrtTensor('int64', packed.items, [B, L]),
-      event_types: new OrtTensor('int64', packed.eventTypes, [B, L]),
-      lengths: new OrtTensor('int64', packed.lengths, [B]),
+  }
+
+  private groupByWindow(histories: readonly InteractionSequence[]): WindowGroup[] {
+    const full: WindowSession = {
+      length: this.model.config.maxLength,
+      session: this.model.session,
     };
-    return this.model.session.run(feeds, outputNames);
+    const sessions = [...this.windows, full];
+    const groups = new Map<number, WindowGroup>();
+    histories.forEach((history, row) => {
+      const window = sessions.find((candidate) => history.items.length <= candidate.length) ?? full;
+      const group = groups.get(window.length) ?? { ...window, rows: [] };
+      group.rows.push(row);
+      groups.set(window.length, group);
+    });
+    return [...groups.values()];
+  }
+}
+
+type OutputArray = Float32Array | BigInt64Array;
+
+interface WindowGroup extends WindowSession {
+  /** Positions in the request's batch of the histories that run in this window. */
+  rows: number[];
+}
+
+/**
+ * Output arrays of a whole batch, filled group by group. Attention rows of a shorter window
+ * are right-aligned in the full window's slots, with zeros on the left for the slots that
+ * the window did not have.
+ */
+class BatchOutputs {
+  readonly arrays: Record<string, OutputArray> = {};
+
+  constructor(
+    private readonly batchSize: number,
+    private readonly maxLength: number,
+  ) {}
+
+  scatter(name: string, tensor: OrtTensor, rows: readonly number[], isAttention: boolean): void {
+    const data = tensor.data as OutputArray;
+    const dims = tensor.dims;
+    const sourceRow = data.length / rows.length;
+    const targetRow = isAttention
+      ? (sourceRow / dims[dims.length - 1]) * this.maxLength
+      : sourceRow;
+    const target = this.arrayFor(name, data, targetRow);
+    rows.forEach((row, index) => {
+      const source = data.subarray(index * sourceRow, (index + 1) * sourceRow);
+      if (isAttention) {
+        scatterAttention(source, target, row * targetRow, dims[dims.length - 1], this.maxLength);
+      } else {
+        target.set(source as never, row * targetRow);
+      }
+    });
+  }
+
+  private arrayFor(name: string, like: OutputArray, rowLength: number): OutputArray {
+    const existing = this.arrays[name];
+    if (existing !== undefined) {
+      return existing;
+    }
+    const size = this.batchSize * rowLength;
+    const created =
+      like instanceof BigInt64Array ? new BigInt64Array(size) : new Float32Array(size);
+    this.arrays[name] = created;
+    return created;
+  }
+}
+
+/** Copies [m, W] attention rows into [m, L] rows, right-aligned. */
+function scatterAttention(
+  source: OutputArray,
+  target: OutputArray,
+  offset: number,
+  windowLength: number,
+  maxLength: number,
+): void {
+  const queries = source.length / windowLength;
+  for (let query = 0; query < queries; query += 1) {
+    const from = source.subarray(query * windowLength, (query + 1) * windowLength);
+    target.set(from as never, offset + query * maxLength + (maxLength - windowLength));
   }
 }
 
