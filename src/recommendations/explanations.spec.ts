@@ -9,7 +9,7 @@ function context(overrides: Partial<ExplanationContext> = {}): ExplanationContex
       interests: Float32Array.of(1, 0, 0, 1),
       attention: Float32Array.of(0, 0.7, 0.2, 0.1, 0, 0.1, 0.3, 0.6),
     },
-    // Row 0 padding; item 1 points along interest 0, item 2 along interest 1.
+    // Row 0 is padding. Item 1 points along interest 0, and item 2 along interest 1.
     itemTable: Float32Array.of(0, 0, 2, 0.5, 0.1, 3),
     interestCount: 2,
     dim: 2,

@@ -15,7 +15,8 @@ export interface EncodedHistory {
 /**
  * Translates a newest-first history into the model's item and event-type indices, oldest
  * first. Interactions with items or event types the model does not know (created after it
- * was trained) are skipped. A model trained without event types reads every event as type 1.
+ * was trained) are skipped. A model with one event-type embedding, or trained without event
+ * types, reads every event as type 1.
  */
 export function encodeHistory(
   model: ServingModelView,
@@ -24,11 +25,11 @@ export function encodeHistory(
   const items: number[] = [];
   const eventTypes: number[] = [];
   const interactions: PackedInteraction[] = [];
+  const singleEventType = model.config.eventTypeCount === 1 || model.eventTypes.length === 0;
   for (let i = newestFirst.length - 1; i >= 0; i -= 1) {
     const interaction = newestFirst[i];
     const itemIndex = model.vocabulary.indexOf(interaction.itemId);
-    const typeIndex =
-      model.eventTypes.length === 0 ? 1 : model.eventTypes.indexOf(interaction.eventType) + 1;
+    const typeIndex = singleEventType ? 1 : model.eventTypes.indexOf(interaction.eventType) + 1;
     if (itemIndex === undefined || typeIndex < 1 || typeIndex > model.config.eventTypeCount) {
       continue;
     }

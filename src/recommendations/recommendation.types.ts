@@ -1,7 +1,7 @@
 /** `model`: ranked by the active model; `popular`: the popularity fallback. */
 export type RecommendationSource = 'model' | 'popular';
 
-/** Why a list came from the popularity fallback. */
+/** Reason a list came from the popularity fallback. */
 export type PopularReason =
   'no_active_model' | 'unknown_user' | 'no_history' | 'history_unknown_to_model';
 
@@ -37,7 +37,7 @@ export interface StoredRequest {
   categories: string[];
   exclude: string[];
   explain: boolean;
-  /** Identifies requests whose pages continue each other: user aside, all but offset. */
+  /** Key of the parameters other than user and offset. Requests with equal keys continue each other. */
   pageKey: string;
   reason?: PopularReason;
 }

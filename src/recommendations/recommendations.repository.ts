@@ -14,7 +14,7 @@ export interface HistoryInteraction {
   eventType: string;
 }
 
-/** What filtering needs to know about a candidate item. */
+/** Metadata of a candidate item that filtering reads. */
 export interface CandidateItem {
   itemId: string;
   title: string;

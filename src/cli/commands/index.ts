@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerEvaluateCommand } from './evaluate';
 import { registerImportCommand } from './import';
 import { registerMigrateCommand } from './migrate';
+import { registerRecommendCommand } from './recommend';
 import { registerTrainCommand } from './train';
 
 /**
@@ -13,4 +14,5 @@ export function registerCommands(program: Command): void {
   registerImportCommand(program);
   registerEvaluateCommand(program);
   registerTrainCommand(program);
+  registerRecommendCommand(program);
 }
