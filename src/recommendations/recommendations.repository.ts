@@ -63,6 +63,23 @@ const STORED_LIST_COLUMNS = `
   id, created_at AS "createdAt", user_external_id AS "userId",
   model_version_id AS "modelVersionId", source, request, items`;
 
+/**
+ * Reads a user's latest `$2` interactions, newest first: one row with null item fields for a
+ * user without interactions, and no row for an unknown user.
+ */
+export const HISTORY_SQL = `
+  SELECT u.id AS "userKey", i.external_id AS "itemId", i.title, x.event_type AS "eventType"
+    FROM users u
+    LEFT JOIN LATERAL (
+      SELECT item_id, event_type, occurred_at, id FROM interactions
+       WHERE user_id = u.id
+       ORDER BY occurred_at DESC, id DESC
+       LIMIT $2
+    ) x ON true
+    LEFT JOIN items i ON i.id = x.item_id
+   WHERE u.external_id = $1
+   ORDER BY x.occurred_at DESC, x.id DESC`;
+
 /** SQL behind `GET /recommendations` and the stored lists. */
 @Injectable()
 export class RecommendationsRepository {
@@ -78,20 +95,7 @@ export class RecommendationsRepository {
       itemId: string | null;
       title: string | null;
       eventType: string | null;
-    }[] = await this.dataSource.query(
-      `SELECT u.id AS "userKey", i.external_id AS "itemId", i.title, x.event_type AS "eventType"
-         FROM users u
-         LEFT JOIN LATERAL (
-           SELECT item_id, event_type, occurred_at, id FROM interactions
-            WHERE user_id = u.id
-            ORDER BY occurred_at DESC, id DESC
-            LIMIT $2
-         ) x ON true
-         LEFT JOIN items i ON i.id = x.item_id
-        WHERE u.external_id = $1
-        ORDER BY x.occurred_at DESC, x.id DESC`,
-      [userId, limit],
-    );
+    }[] = await this.dataSource.query(HISTORY_SQL, [userId, limit]);
     if (rows.length === 0) {
       return { userKey: null, interactions: [] };
     }
