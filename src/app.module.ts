@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InteractionsModule } from './interactions/interactions.module';
 import { ItemsModule } from './items/items.module';
+import { RecommendationsModule } from './recommendations/recommendations.module';
 import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
@@ -40,6 +41,7 @@ export class AppModule implements NestModule {
         UsersModule,
         ItemsModule,
         InteractionsModule,
+        RecommendationsModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
     };
