@@ -68,7 +68,9 @@ export class RecommendationsQueryDto {
 
   @ApiPropertyOptional({
     type: [String],
-    description: 'Item ids never to return (repeatable, or comma-separated)',
+    description:
+      'Item ids never to return (repeatable, or comma-separated; every value is split at ' +
+      'commas, so an id that contains a comma cannot be excluded)',
   })
   @IsOptional()
   @toList(true)
