@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { InteractionsModule } from './interactions/interactions.module';
 import { ItemsModule } from './items/items.module';
+import { ModelsModule } from './models/models.module';
 import { RecommendationsModule } from './recommendations/recommendations.module';
 import { UsersModule } from './users/users.module';
 
@@ -41,6 +42,7 @@ export class AppModule implements NestModule {
         UsersModule,
         ItemsModule,
         InteractionsModule,
+        ModelsModule,
         RecommendationsModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],

@@ -58,3 +58,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ API_KEY: 'short-secret' })).toThrow('API_KEY=<redacted>');
   });
 });
+
+describe('loadConfig model serving', () => {
+  it('polls every 10 s by default', () => {
+    expect(loadConfig({}).models.pollIntervalMs).toBe(10_000);
+  });
+
+  it('accepts 0 to turn polling off', () => {
+    expect(loadConfig({ MODEL_POLL_INTERVAL_MS: '0' }).models.pollIntervalMs).toBe(0);
+  });
+
+  it.each(['-1', '1.5', 'soon', '3600001'])('rejects MODEL_POLL_INTERVAL_MS=%s', (value) => {
+    expect(() => loadConfig({ MODEL_POLL_INTERVAL_MS: value })).toThrow(
+      `MODEL_POLL_INTERVAL_MS=${JSON.stringify(value)}`,
+    );
+  });
+});

@@ -18,6 +18,11 @@ export interface AppConfig {
   auth: { apiKey?: string; adminApiKey?: string };
   interactions: { eventTypes: string[]; autoCreateItems: boolean };
   log: { level: string; format: 'json' | 'pretty' };
+  /** Serving of the active model version. */
+  models: {
+    /** Milliseconds between checks for a newly activated version; 0 turns polling off. */
+    pollIntervalMs: number;
+  };
   recommendations: RecommendationSettings;
 }
 
@@ -82,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pageWindowSeconds: e.RECOMMEND_PAGE_WINDOW_SECONDS,
       retentionDays: e.RECOMMENDATION_RETENTION_DAYS,
     },
+    models: { pollIntervalMs: e.MODEL_POLL_INTERVAL_MS },
   };
 }
 

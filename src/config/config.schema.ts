@@ -65,6 +65,7 @@ export const environmentSchema = z.object({
   RECOMMENDATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerEvaluateCommand } from './evaluate';
 import { registerImportCommand } from './import';
 import { registerMigrateCommand } from './migrate';
+import { registerModelsCommand } from './models';
 import { registerRecommendCommand } from './recommend';
 import { registerTrainCommand } from './train';
 
@@ -15,4 +16,5 @@ export function registerCommands(program: Command): void {
   registerEvaluateCommand(program);
   registerTrainCommand(program);
   registerRecommendCommand(program);
+  registerModelsCommand(program);
 }

@@ -111,8 +111,8 @@ export function formatEpoch(summary: EpochSummary, maxEpochs: number | undefined
   ].join(' | ');
 }
 
-function formatMetric(value: number | undefined): string {
-  return value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(4);
+export function formatMetric(value: number | null | undefined): string {
+  return value === undefined || value === null || Number.isNaN(value) ? 'n/a' : value.toFixed(4);
 }
 
 export function formatDuration(seconds: number): string {
@@ -126,7 +126,7 @@ export function formatDuration(seconds: number): string {
 }
 
 /** Progress bar of the current epoch's steps on stderr; does nothing when disabled. */
-class EpochProgress {
+export class EpochProgress {
   private bar: SingleBar | undefined;
 
   constructor(private readonly enabled: boolean) {}

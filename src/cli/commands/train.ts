@@ -4,13 +4,22 @@ import {
   DEFAULT_QFORMER_CONFIG,
   InterestAggregation,
   InterestSelection,
+  QFormerConfig,
   Readout,
 } from '../../model/qformer/config';
-import { DEFAULT_TRAINER_OPTIONS } from '../../model/qformer/trainer';
+import { DEFAULT_TRAINER_OPTIONS, TrainerOptions } from '../../model/qformer/trainer';
+import { parseIsoTimestamp } from '../../common/validation/iso-timestamp';
+import { loadConfig } from '../../config/app-config';
+import { ensureSchema, withDatabase, withDataSource } from '../cli-database';
+import { runTrainFromDatabase } from './train-database-runner';
 import { runTrain } from './train-runner';
 
 interface TrainFlags {
-  data: string;
+  data?: string;
+  fromDb: boolean;
+  activate: boolean;
+  cutoff?: Date;
+  validationUsers?: number;
   format?: DataFormat;
   out: string;
   dim: number;
@@ -44,25 +53,45 @@ interface TrainFlags {
   progress: boolean;
 }
 
-/** Adds `qrec train`, which trains the Q-Former recommender and saves it as a model directory. */
+/**
+ * Adds `qrec train`, which trains the Q-Former recommender on a data folder and saves a model
+ * directory, or on the service database and registers a model version.
+ */
 export function registerTrainCommand(program: Command): void {
   const model = DEFAULT_QFORMER_CONFIG;
   const trainer = DEFAULT_TRAINER_OPTIONS;
   program
     .command('train')
     .description(
-      'Train the Q-Former sequential recommender on a data folder, stop early on validation ' +
-        'NDCG@10 and save the best epoch as a model directory (ONNX model, item ids, ' +
-        'configuration, metrics)',
+      'Train the Q-Former sequential recommender and stop early on validation NDCG@10. ' +
+        'With --data, save the best epoch as a model directory (ONNX model, item ids, ' +
+        'configuration, metrics); with --from-db, train on the interactions in the service ' +
+        'database and register the best epoch as a model version',
     )
-    .requiredOption('--data <folder>', 'data folder to read')
+    .option('--data <folder>', 'data folder to read')
+    .option('--from-db', 'train on the service database (DATABASE_URL or the embedded one)', false)
+    .option('--activate', 'with --from-db: activate the registered version', false)
+    .option(
+      '--cutoff <time>',
+      'with --from-db: latest interaction time to train on, ISO 8601 with a time zone (default: now)',
+      isoTime,
+    )
+    .option(
+      '--validation-users <n>',
+      'with --from-db: validation users drawn at random (default: all with 3+ interactions)',
+      integer(1),
+    )
     .addOption(
       new Option(
         '--format <format>',
         'layout of the data folder (detected from its files when omitted)',
       ).choices(DATA_FORMATS),
     )
-    .option('--out <dir>', 'model directory to write (replaced if it exists)', 'qformer-model')
+    .option(
+      '--out <dir>',
+      'with --data: model directory to write (replaced if it exists)',
+      'qformer-model',
+    )
     .option('--dim <n>', 'embedding and attention width d', integer(1), model.dim)
     .option('--max-length <n>', 'interactions per history window L', integer(1), model.maxLength)
     .option('--encoder-blocks <n>', 'causal self-attention blocks', integer(0), model.encoderBlocks)
@@ -139,45 +168,99 @@ export function registerTrainCommand(program: Command): void {
     .option('--top-k <n>', 'K of the exported top-K output', integer(1), 100)
     .option('--no-progress', 'hide the progress bar')
     .action(async (flags: TrainFlags) => {
+      checkSourceFlags(flags);
+      const model = modelConfig(flags);
+      const trainer = trainerOptions(flags);
+      if (flags.fromDb) {
+        await trainFromServiceDatabase(flags, model, trainer);
+        return;
+      }
       await runTrain({
-        data: flags.data,
+        data: flags.data as string,
         format: flags.format,
         out: flags.out,
         topK: flags.topK,
         threads: flags.threads,
         progress: flags.progress,
-        model: {
-          dim: flags.dim,
-          maxLength: flags.maxLength,
-          encoderBlocks: flags.encoderBlocks,
-          queryCount: flags.queries,
-          qformerBlocks: flags.qformerBlocks,
-          heads: flags.heads,
-          feedForwardDim: flags.ffnDim,
-          dropout: flags.dropout,
-          relativePositionBias: flags.relativePositionBias,
-          slotConditioning: flags.slotConditioning,
-          readout: flags.readout,
-          aggregation: flags.aggregation,
-          aggregationTemperature: flags.temperature,
-          interestSelection: flags.interestSelection,
-          fullSoftmaxMaxItems: flags.fullSoftmaxMaxItems,
-          sampledNegatives: flags.negatives,
-        },
-        trainer: {
-          epochs: flags.epochs,
-          batchSize: flags.batchSize,
-          learningRate: flags.learningRate,
-          warmupSteps: flags.warmupSteps,
-          weightDecay: flags.weightDecay,
-          maxGradNorm: flags.maxGradNorm,
-          patience: flags.patience,
-          seed: flags.seed,
-          lengthBuckets: flags.lengthBuckets,
-          maxSeconds: flags.maxMinutes === undefined ? undefined : flags.maxMinutes * 60,
-        },
+        model,
+        trainer,
       });
     });
+}
+
+function checkSourceFlags(flags: TrainFlags): void {
+  if (flags.fromDb === (flags.data !== undefined)) {
+    throw new Error('pass exactly one of --data <folder> and --from-db');
+  }
+  if (!flags.fromDb) {
+    const dbOnly = [
+      flags.activate ? '--activate' : undefined,
+      flags.cutoff !== undefined ? '--cutoff' : undefined,
+      flags.validationUsers !== undefined ? '--validation-users' : undefined,
+    ].filter((flag) => flag !== undefined);
+    if (dbOnly.length > 0) {
+      throw new Error(`${dbOnly.join(', ')} can be used only with --from-db`);
+    }
+  }
+}
+
+async function trainFromServiceDatabase(
+  flags: TrainFlags,
+  model: Partial<QFormerConfig>,
+  trainer: Partial<TrainerOptions>,
+): Promise<void> {
+  const config = loadConfig();
+  await withDatabase(config, async (url) => {
+    await ensureSchema(url, config);
+    await withDataSource(url, (dataSource) =>
+      runTrainFromDatabase(dataSource, {
+        model,
+        trainer,
+        topK: flags.topK,
+        threads: flags.threads,
+        progress: flags.progress,
+        cutoff: flags.cutoff,
+        validationUsers: flags.validationUsers,
+        activate: flags.activate,
+      }),
+    );
+  });
+}
+
+function modelConfig(flags: TrainFlags): Partial<QFormerConfig> {
+  return {
+    dim: flags.dim,
+    maxLength: flags.maxLength,
+    encoderBlocks: flags.encoderBlocks,
+    queryCount: flags.queries,
+    qformerBlocks: flags.qformerBlocks,
+    heads: flags.heads,
+    feedForwardDim: flags.ffnDim,
+    dropout: flags.dropout,
+    relativePositionBias: flags.relativePositionBias,
+    slotConditioning: flags.slotConditioning,
+    readout: flags.readout,
+    aggregation: flags.aggregation,
+    aggregationTemperature: flags.temperature,
+    interestSelection: flags.interestSelection,
+    fullSoftmaxMaxItems: flags.fullSoftmaxMaxItems,
+    sampledNegatives: flags.negatives,
+  };
+}
+
+function trainerOptions(flags: TrainFlags): Partial<TrainerOptions> {
+  return {
+    epochs: flags.epochs,
+    batchSize: flags.batchSize,
+    learningRate: flags.learningRate,
+    warmupSteps: flags.warmupSteps,
+    weightDecay: flags.weightDecay,
+    maxGradNorm: flags.maxGradNorm,
+    patience: flags.patience,
+    seed: flags.seed,
+    lengthBuckets: flags.lengthBuckets,
+    maxSeconds: flags.maxMinutes === undefined ? undefined : flags.maxMinutes * 60,
+  };
 }
 
 function integer(minimum: number): (value: string) => number {
@@ -188,6 +271,16 @@ function integer(minimum: number): (value: string) => number {
     }
     return parsed;
   };
+}
+
+function isoTime(value: string): Date {
+  const parsed = parseIsoTimestamp(value.trim());
+  if (parsed === undefined) {
+    throw new InvalidArgumentError(
+      `expected an ISO 8601 time with a time zone, such as 2026-01-31T00:00:00Z, got "${value}".`,
+    );
+  }
+  return parsed;
 }
 
 function decimal(value: string): number {

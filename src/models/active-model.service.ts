@@ -1,0 +1,332 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import type { InferenceSession } from 'onnxruntime-node';
+import { Client } from 'pg';
+import { QFormerRecommender } from '../model/qformer/recommender';
+import { MODEL_ACTIVATED_CHANNEL, ModelRegistry, ModelVersionSummary } from './model-registry';
+import type { ServingModel } from './serving-model';
+
+/** Injection token of {@link ModelServingOptions}. */
+export const MODEL_SERVING_OPTIONS = Symbol('MODEL_SERVING_OPTIONS');
+
+export interface ModelServingOptions {
+  /** Database of the dedicated LISTEN connection. */
+  databaseUrl: string;
+  /** Listens for `qrec_model_activated`; false relies on polling alone. */
+  listen: boolean;
+  /** Milliseconds between checks of the active version; 0 turns polling off. */
+  pollIntervalMs: number;
+  /** First delay before reconnecting a lost LISTEN connection; it doubles up to 30 s. */
+  reconnectDelayMs?: number;
+  sessionOptions?: InferenceSession.SessionOptions;
+}
+
+const MAX_RECONNECT_DELAY_MS = 30_000;
+
+/** A loaded version and the `use()` calls that still run on it. */
+interface Holder {
+  model: ServingModel;
+  inFlight: number;
+  retired: boolean;
+}
+
+/**
+ * Keeps the active model version loaded. At start-up it loads the active version (or serves
+ * none). It follows activations through LISTEN on a dedicated connection and, as a
+ * fallback, by polling. On a change it loads the new version completely, swaps it in, and
+ * releases the old session once the `use()` calls running on it have settled.
+ */
+@Injectable()
+export class ActiveModelService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ActiveModelService.name);
+  private active: Holder | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | null = null;
+  private failedVersionId: string | null = null;
+  private listener: Client | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private reconnectDelayMs: number;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private polling = false;
+  private stopped = false;
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    @Inject(MODEL_SERVING_OPTIONS) private readonly options: ModelServingOptions,
+  ) {
+    this.reconnectDelayMs = options.reconnectDelayMs ?? 1000;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Loads the active version, then starts listening and polling. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.refresh().catch((error: unknown) => {
+      this.logger.error(`failed to load the active model version: ${describe(error)}`);
+    });
+    if (this.active === null && this.failedVersionId === null) {
+      this.logger.log('no active model version; serving none until one is activated');
+    }
+    if (this.options.listen) {
+      await this.connectListener();
+    }
+    if (this.options.pollIntervalMs > 0) {
+      this.pollTimer = setInterval(() => void this.poll(), this.options.pollIntervalMs);
+      this.pollTimer.unref();
+    }
+  }
+
+  /** Stops listening and polling and releases the loaded session once it is idle. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer !== null) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = null;
+    }
+    if (this.reconnectTimer !== null) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+    await this.chain;
+    this.swap(null);
+  }
+
+  /** Returns the loaded version, or null when none is active. */
+  current(): ServingModel | null {
+    return this.active?.model ?? null;
+  }
+
+  /**
+   * Runs `fn` with the loaded version (or null) and keeps that version's session open until
+   * `fn` settles, even when another version is swapped in meanwhile.
+   */
+  async use<T>(fn: (model: ServingModel | null) => Promise<T>): Promise<T> {
+    const holder = this.active;
+    if (holder === null) {
+      return fn(null);
+    }
+    holder.inFlight += 1;
+    try {
+      return await fn(holder.model);
+    } finally {
+      holder.inFlight -= 1;
+      this.releaseIfIdle(holder);
+    }
+  }
+
+  /**
+   * Checks the database now and, when another version is active, loads it and swaps it in.
+   * Calls made while a check waits to start share it. Rejects when loading fails; the
+   * previous version then stays in service.
+   */
+  refresh(): Promise<void> {
+    if (this.queued === null) {
+      const queued = this.chain.then(() => {
+        this.queued = null;
+        return this.synchronise();
+      });
+      this.queued = queued;
+      this.chain = queued.catch(() => undefined);
+    }
+    return this.queued;
+  }
+
+  /**
+   * Activates a version after loading it here first, so a version that fails to load is
+   * never activated by this call, and this instance serves it as soon as the call returns.
+   * Other instances follow through NOTIFY or polling.
+   */
+  async activate(id: string): Promise<ModelVersionSummary> {
+    const summary = await this.registry.get(id);
+    const model = await this.load(summary);
+    let activated: ModelVersionSummary;
+    try {
+      activated = await this.registry.activate(id);
+    } catch (error) {
+      await model.recommender.release();
+      throw error;
+    }
+    await this.enqueue(async () => {
+      if ((await this.registry.findActiveId()) === id && this.active?.model.versionId !== id) {
+        this.swap(model);
+        return;
+      }
+      await model.recommender.release();
+      await this.synchronise();
+    });
+    return activated;
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(task);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async synchronise(): Promise<void> {
+    const activeId = await this.registry.findActiveId();
+    const currentId = this.active?.model.versionId ?? null;
+    if (activeId === currentId) {
+      return;
+    }
+    if (activeId === null) {
+      this.logger.warn(`model version ${String(currentId)} is no longer active; serving none`);
+      this.swap(null);
+      return;
+    }
+
+    try {
+      const model = await this.load(await this.registry.get(activeId));
+      this.failedVersionId = null;
+      this.swap(model);
+    } catch (error) {
+      this.failedVersionId = activeId;
+      throw error;
+    }
+  }
+
+  private async load(summary: ModelVersionSummary): Promise<ServingModel> {
+    const started = performance.now();
+    const artifact = await this.registry.loadArtifact(summary.id, this.options.sessionOptions);
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    this.logger.log(
+      `loaded model version ${summary.id} (${artifact.vocabulary.size} items) in ${seconds} s`,
+    );
+    return {
+      versionId: summary.id,
+      createdAt: summary.createdAt,
+      dataCutoff: summary.dataCutoff,
+      recommender: new QFormerRecommender(artifact),
+      vocabulary: artifact.vocabulary,
+      eventTypes: artifact.eventTypes,
+      config: artifact.config,
+    };
+  }
+
+  private swap(model: ServingModel | null): void {
+    const previous = this.active;
+    this.active = model === null ? null : { model, inFlight: 0, retired: false };
+    if (model !== null) {
+      this.logger.log(`serving model version ${model.versionId}`);
+    }
+    if (previous !== null) {
+      previous.retired = true;
+      this.releaseIfIdle(previous);
+    }
+  }
+
+  private releaseIfIdle(holder: Holder): void {
+    if (!holder.retired || holder.inFlight > 0) {
+      return;
+    }
+    const versionId = holder.model.versionId;
+    holder.model.recommender.release().then(
+      () => this.logger.log(`released model version ${versionId}`),
+      (error: unknown) =>
+        this.logger.error(`failed to release model version ${versionId}: ${describe(error)}`),
+    );
+  }
+
+  /** Checks the active id; skips a version that failed to load until a notification. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.stopped) {
+      return;
+    }
+    this.polling = true;
+    try {
+      const activeId = await this.registry.findActiveId();
+      const currentId = this.active?.model.versionId ?? null;
+      if (activeId !== currentId && activeId !== this.failedVersionId) {
+        await this.refresh();
+      }
+    } catch (error) {
+      this.logger.error(`model version poll failed: ${describe(error)}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private refreshAfter(reason: string): void {
+    this.refresh().catch((error: unknown) => {
+      this.logger.error(`model version refresh after ${reason} failed: ${describe(error)}`);
+    });
+  }
+
+  private async connectListener(): Promise<void> {
+    const client = new Client({
+      connectionString: this.options.databaseUrl,
+      application_name: 'qrec-model-listener',
+    });
+    client.on('notification', (message) => {
+      if (message.channel === MODEL_ACTIVATED_CHANNEL) {
+        this.refreshAfter(`NOTIFY ${message.payload ?? ''}`);
+      }
+    });
+    client.on('error', (error) => {
+      this.logger.warn(`LISTEN connection failed: ${error.message}`);
+      this.reconnect(client);
+    });
+    client.on('end', () => this.reconnect(client));
+
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${MODEL_ACTIVATED_CHANNEL}`);
+    } catch (error) {
+      this.logger.warn(`cannot LISTEN on ${MODEL_ACTIVATED_CHANNEL}: ${describe(error)}`);
+      this.reconnect(client);
+      return;
+    }
+    if (this.stopped) {
+      await client.end();
+      return;
+    }
+    this.listener = client;
+    this.reconnectDelayMs = this.options.reconnectDelayMs ?? 1000;
+    this.logger.log(`listening on ${MODEL_ACTIVATED_CHANNEL}`);
+  }
+
+  /** Replaces a lost LISTEN connection after a growing delay, then checks what it missed. */
+  private reconnect(client: Client): void {
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    client.end().catch(() => undefined);
+    if (this.listener === client) {
+      this.listener = null;
+    }
+    if (this.stopped || this.reconnectTimer !== null) {
+      return;
+    }
+    const delay = this.reconnectDelayMs;
+    this.reconnectDelayMs = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
+    this.logger.warn(`reconnecting the LISTEN connection in ${delay} ms`);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connectListener().then(() => {
+        if (this.listener !== null) {
+          // Notifications sent while disconnected are lost.
+          this.refreshAfter('reconnecting');
+        }
+      });
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
