@@ -225,10 +225,20 @@ describe('recommendations', () => {
         .post('/interactions')
         .send({ userId: user, itemId: clicked, type: 'click' })
         .expect(201);
-      const after = await recommend(`userId=${user}&n=5`);
+      const afterClick = await recommend(`userId=${user}&n=5`);
+      // A view in another cluster changes the model's input, so the scores change too.
+      await request(server)
+        .post('/interactions')
+        .send({ userId: user, itemId: itemId(1, 4), type: 'view' })
+        .expect(201);
+      const afterView = await recommend(`userId=${user}&n=5`);
 
-      expect(ids(after)).not.toContain(clicked);
-      expect(ids(after)).not.toEqual(ids(before));
+      expect(ids(afterClick)).not.toContain(clicked);
+      expect(ids(afterClick)).not.toEqual(ids(before));
+      expect(ids(afterView)).not.toContain(itemId(1, 4));
+      expect(afterView.items.map((item) => item.score)).not.toEqual(
+        afterClick.items.map((item) => item.score),
+      );
     });
 
     it('drops hidden, deleted and excluded items', async () => {
