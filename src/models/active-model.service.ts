@@ -202,16 +202,31 @@ export class ActiveModelService implements OnApplicationBootstrap, OnApplication
 
   private async load(summary: ModelVersionSummary): Promise<ServingModel> {
     const started = performance.now();
-    const artifact = await this.registry.loadArtifact(summary.id, this.options.sessionOptions);
+    const sessionOptions = this.options.sessionOptions ?? {};
+    const artifact = await this.registry.loadArtifact(summary.id, sessionOptions);
+    let recommender: QFormerRecommender;
+    try {
+      // Extra sessions over the same weights run short histories in shorter windows.
+      recommender = await QFormerRecommender.withWindows(
+        artifact,
+        artifact.onnx,
+        undefined,
+        sessionOptions,
+      );
+    } catch (error) {
+      await artifact.session.release();
+      throw error;
+    }
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     this.logger.log(
-      `loaded model version ${summary.id} (${artifact.vocabulary.size} items) in ${seconds} s`,
+      `loaded model version ${summary.id} (${artifact.vocabulary.size} items, windows ` +
+        `${recommender.windowLengths.join(', ')}) in ${seconds} s`,
     );
     return {
       versionId: summary.id,
       createdAt: summary.createdAt,
       dataCutoff: summary.dataCutoff,
-      recommender: new QFormerRecommender(artifact),
+      recommender,
       vocabulary: artifact.vocabulary,
       eventTypes: artifact.eventTypes,
       config: artifact.config,

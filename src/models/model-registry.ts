@@ -49,8 +49,12 @@ export interface ListModelVersionsOptions {
   status?: ModelVersionStatus;
 }
 
-/** A loaded model version, ready to serve. */
-export type ModelArtifact = LoadedModel & { versionId: string; eventTypes: string[] };
+/** A loaded model version, ready to serve, with its ONNX bytes for extra window sessions. */
+export type ModelArtifact = LoadedModel & {
+  versionId: string;
+  eventTypes: string[];
+  onnx: Uint8Array;
+};
 
 interface SummaryRow {
   id: string;
@@ -209,7 +213,7 @@ export class ModelRegistry {
       metrics: row.metrics,
     };
     const loaded = await loadEncodedModel(encoded, `model version ${id}`, sessionOptions);
-    return { ...loaded, versionId: id, eventTypes: row.event_types };
+    return { ...loaded, versionId: id, eventTypes: row.event_types, onnx: encoded.onnx };
   }
 }
 
