@@ -53,6 +53,7 @@ export class ActiveModelService implements OnApplicationBootstrap, OnApplication
   private reconnectDelayMs: number;
   private pollTimer: NodeJS.Timeout | null = null;
   private polling = false;
+  private pollFailures = 0;
   private stopped = false;
 
   constructor(
@@ -269,8 +270,18 @@ export class ActiveModelService implements OnApplicationBootstrap, OnApplication
       if (activeId !== currentId && activeId !== this.failedVersionId) {
         await this.refresh();
       }
+      if (this.pollFailures > 0) {
+        this.logger.log(`model version poll recovered after ${this.pollFailures} failures`);
+        this.pollFailures = 0;
+      }
     } catch (error) {
-      this.logger.error(`model version poll failed: ${describe(error)}`);
+      // A database outage fails every poll, so only the first and every 30th failure log.
+      if (this.pollFailures % 30 === 0) {
+        this.logger.error(
+          `model version poll failed (${this.pollFailures + 1} in a row): ${describe(error)}`,
+        );
+      }
+      this.pollFailures += 1;
     } finally {
       this.polling = false;
     }
