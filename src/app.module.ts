@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { InteractionsModule } from './interactions/interactions.module';
 import { ItemsModule } from './items/items.module';
 import { ModelsModule } from './models/models.module';
+import { RecommendationsModule } from './recommendations/recommendations.module';
 import { TrainingModule } from './training/training.module';
 import { UsersModule } from './users/users.module';
 
@@ -43,6 +44,7 @@ export class AppModule implements NestModule {
         ItemsModule,
         InteractionsModule,
         ModelsModule,
+        RecommendationsModule,
         TrainingModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],

@@ -7,7 +7,7 @@ import { ModelRegistry, ModelVersionSummary } from '../src/models/model-registry
 import { ModelLoadError } from '../src/model/qformer/model-store';
 import { ModelVersionNotFoundError } from '../src/models/models.exceptions';
 import { createTestApp, TestApp } from './setup/test-app';
-import { untrainedModel, waitFor } from './support/models';
+import { TINY_CONFIG, untrainedModel, waitFor } from './support/models';
 
 const ADMIN_KEY = 'admin-key-0123456789';
 const API_KEY = 'user-key-0123456789';
@@ -182,6 +182,22 @@ describe('model registry', () => {
 
       expect(activeModel.current()?.versionId).toBe(version.id);
       expect(activeModel.current()?.vocabulary.size).toBe(ITEM_IDS.length);
+    });
+
+    it('runs short histories in shorter windows', async () => {
+      const version = await registry.register({
+        contents: untrainedModel(ITEM_IDS, 40, {}, { ...TINY_CONFIG, maxLength: 32 }),
+        eventTypes: ['view'],
+        dataCutoff: null,
+        status: 'registered',
+      });
+
+      await activeModel.activate(version.id);
+      const recommender = activeModel.current()!.recommender;
+      const result = await recommender.recommend([{ items: Int32Array.of(1, 2) }]);
+
+      expect(recommender.windowLengths).toEqual([8, 16, 32]);
+      expect(result.items).toHaveLength(3);
     });
 
     it('switches another instance through NOTIFY', async () => {

@@ -35,6 +35,24 @@ export interface AppConfig {
     /** Milliseconds between scheduled runs; undefined turns the schedule off. */
     retrainIntervalMs?: number;
   };
+  recommendations: RecommendationSettings;
+}
+
+/** Settings of `GET /recommendations` and of the stored lists. */
+export interface RecommendationSettings {
+  /** Largest number of requests in one ONNX Runtime run. */
+  batchMaxSize: number;
+  /** Milliseconds a request waits for others to join its batch. */
+  batchWaitMs: number;
+  /** Event types whose items count as seen and are not recommended; null means every type. */
+  excludeSeenTypes: string[] | null;
+  popularWindowDays: number;
+  /** How long a popularity ranking is reused; 0 disables the cache. */
+  popularCacheMs: number;
+  /** How long a served list can be continued by a request for a later page. */
+  pageWindowSeconds: number;
+  /** Age after which served lists are deleted. */
+  retentionDays: number;
 }
 
 /** Raised when one or more environment variables are invalid; lists every one of them. */
@@ -72,6 +90,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: { apiKey: e.API_KEY, adminApiKey: e.ADMIN_API_KEY },
     interactions: { eventTypes: e.EVENT_TYPES, autoCreateItems: e.AUTO_CREATE_ITEMS },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    recommendations: {
+      batchMaxSize: e.RECOMMEND_BATCH_MAX,
+      batchWaitMs: e.RECOMMEND_BATCH_WAIT_MS,
+      excludeSeenTypes: e.RECOMMEND_EXCLUDE_SEEN_TYPES ?? null,
+      popularWindowDays: e.RECOMMEND_POPULAR_WINDOW_DAYS,
+      popularCacheMs: e.RECOMMEND_POPULAR_CACHE_SECONDS * 1000,
+      pageWindowSeconds: e.RECOMMEND_PAGE_WINDOW_SECONDS,
+      retentionDays: e.RECOMMENDATION_RETENTION_DAYS,
+    },
     models: { pollIntervalMs: e.MODEL_POLL_INTERVAL_MS },
     training: {
       runnerEnabled: e.TRAINING_RUNNER_ENABLED,

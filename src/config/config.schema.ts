@@ -71,6 +71,13 @@ export const environmentSchema = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(4 * 1024 * 1024),
+  RECOMMEND_BATCH_MAX: z.coerce.number().int().min(1).max(1024).default(64),
+  RECOMMEND_BATCH_WAIT_MS: z.coerce.number().min(0).max(100).default(1),
+  RECOMMEND_EXCLUDE_SEEN_TYPES: eventTypeList.optional(),
+  RECOMMEND_POPULAR_WINDOW_DAYS: z.coerce.number().int().min(1).max(36500).default(30),
+  RECOMMEND_POPULAR_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(5),
+  RECOMMEND_PAGE_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86400).default(300),
+  RECOMMENDATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),

@@ -53,6 +53,7 @@ export class ActiveModelService implements OnApplicationBootstrap, OnApplication
   private reconnectDelayMs: number;
   private pollTimer: NodeJS.Timeout | null = null;
   private polling = false;
+  private pollFailures = 0;
   private stopped = false;
 
   constructor(
@@ -202,16 +203,31 @@ export class ActiveModelService implements OnApplicationBootstrap, OnApplication
 
   private async load(summary: ModelVersionSummary): Promise<ServingModel> {
     const started = performance.now();
-    const artifact = await this.registry.loadArtifact(summary.id, this.options.sessionOptions);
+    const sessionOptions = this.options.sessionOptions ?? {};
+    const artifact = await this.registry.loadArtifact(summary.id, sessionOptions);
+    let recommender: QFormerRecommender;
+    try {
+      // Extra sessions over the same weights run short histories in shorter windows.
+      recommender = await QFormerRecommender.withWindows(
+        artifact,
+        artifact.onnx,
+        undefined,
+        sessionOptions,
+      );
+    } catch (error) {
+      await artifact.session.release();
+      throw error;
+    }
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     this.logger.log(
-      `loaded model version ${summary.id} (${artifact.vocabulary.size} items) in ${seconds} s`,
+      `loaded model version ${summary.id} (${artifact.vocabulary.size} items, windows ` +
+        `${recommender.windowLengths.join(', ')}) in ${seconds} s`,
     );
     return {
       versionId: summary.id,
       createdAt: summary.createdAt,
       dataCutoff: summary.dataCutoff,
-      recommender: new QFormerRecommender(artifact),
+      recommender,
       vocabulary: artifact.vocabulary,
       eventTypes: artifact.eventTypes,
       config: artifact.config,
@@ -254,8 +270,18 @@ export class ActiveModelService implements OnApplicationBootstrap, OnApplication
       if (activeId !== currentId && activeId !== this.failedVersionId) {
         await this.refresh();
       }
+      if (this.pollFailures > 0) {
+        this.logger.log(`model version poll recovered after ${this.pollFailures} failures`);
+        this.pollFailures = 0;
+      }
     } catch (error) {
-      this.logger.error(`model version poll failed: ${describe(error)}`);
+      // A database outage fails every poll, so only the first and every 30th failure log.
+      if (this.pollFailures % 30 === 0) {
+        this.logger.error(
+          `model version poll failed (${this.pollFailures + 1} in a row): ${describe(error)}`,
+        );
+      }
+      this.pollFailures += 1;
     } finally {
       this.polling = false;
     }

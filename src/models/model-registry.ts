@@ -17,7 +17,7 @@ export const MODEL_ACTIVATED_CHANNEL = 'qrec_model_activated';
 export const MODEL_VERSION_STATUSES = ['registered', 'active', 'inactive', 'rejected'] as const;
 export type ModelVersionStatus = (typeof MODEL_VERSION_STATUSES)[number];
 
-/** What `register` stores: the trained model and the facts about its training data. */
+/** Input of `register`: the trained model and facts about its training data. */
 export interface RegisterModelInput {
   contents: SavedModelContents;
   /** Event types of the training data. */
@@ -49,8 +49,12 @@ export interface ListModelVersionsOptions {
   status?: ModelVersionStatus;
 }
 
-/** A loaded model version, ready to serve. */
-export type ModelArtifact = LoadedModel & { versionId: string; eventTypes: string[] };
+/** A loaded model version, ready to serve, with its ONNX bytes for extra window sessions. */
+export type ModelArtifact = LoadedModel & {
+  versionId: string;
+  eventTypes: string[];
+  onnx: Uint8Array;
+};
 
 interface SummaryRow {
   id: string;
@@ -121,7 +125,7 @@ export class ModelRegistry {
    */
   async activate(id: string): Promise<ModelVersionSummary> {
     return this.dataSource.transaction(async (manager) => {
-      // Serialises concurrent activations, so the second sees the first's active row.
+      // Serialises concurrent activations, so the second one reads the row the first activated.
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [MODEL_ACTIVATED_CHANNEL]);
       const current = isUuid(id) ? await findSummary(manager, id) : null;
       if (current === null) {
@@ -209,7 +213,7 @@ export class ModelRegistry {
       metrics: row.metrics,
     };
     const loaded = await loadEncodedModel(encoded, `model version ${id}`, sessionOptions);
-    return { ...loaded, versionId: id, eventTypes: row.event_types };
+    return { ...loaded, versionId: id, eventTypes: row.event_types, onnx: encoded.onnx };
   }
 }
 

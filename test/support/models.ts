@@ -20,12 +20,13 @@ export function untrainedModel(
   itemIds: string[],
   seed: number,
   metrics: unknown = {},
+  config: QFormerConfig = TINY_CONFIG,
 ): SavedModelContents {
   const vocabulary = ItemVocabulary.fromItemIds(itemIds);
   return {
-    config: TINY_CONFIG,
+    config,
     vocabulary,
-    parameters: initializeParameters(parameterSpecsOf(TINY_CONFIG, vocabulary.size), seed),
+    parameters: initializeParameters(parameterSpecsOf(config, vocabulary.size), seed),
     topK: 3,
     metrics,
   };

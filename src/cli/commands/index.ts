@@ -3,6 +3,7 @@ import { registerEvaluateCommand } from './evaluate';
 import { registerImportCommand } from './import';
 import { registerMigrateCommand } from './migrate';
 import { registerModelsCommand } from './models';
+import { registerRecommendCommand } from './recommend';
 import { registerTrainCommand } from './train';
 
 /**
@@ -14,5 +15,6 @@ export function registerCommands(program: Command): void {
   registerImportCommand(program);
   registerEvaluateCommand(program);
   registerTrainCommand(program);
+  registerRecommendCommand(program);
   registerModelsCommand(program);
 }

@@ -126,6 +126,24 @@ describe('exported Q-Former model', () => {
     }
   });
 
+  it('outputs the item embedding table', async () => {
+    await saveTestModel(directory);
+    const loaded = await loadModel(directory);
+    const feeds = {
+      items: new OrtTensor('int64', new BigInt64Array(L).fill(1n), [1, L]),
+      event_types: new OrtTensor('int64', new BigInt64Array(L).fill(1n), [1, L]),
+      lengths: new OrtTensor('int64', BigInt64Array.of(1n), [1]),
+    };
+    const outputs = await loaded.session.run(feeds, ['item_embedding_table']);
+    await loaded.session.release();
+    const table = parameters.find((parameter) => parameter.name === 'item_embeddings')!;
+
+    expect(outputs.item_embedding_table.dims).toEqual([ITEM_COUNT + 1, 16]);
+    expect(
+      maxDifference(outputs.item_embedding_table.data as Float32Array, table.data as Float32Array),
+    ).toBe(0);
+  });
+
   it('exports the last-slot readout', async () => {
     const lastConfig = resolveConfig({ ...config, readout: 'last' });
     await saveModel(directory, {

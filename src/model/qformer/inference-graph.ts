@@ -13,6 +13,7 @@ export const INFERENCE_OUTPUTS = {
   scores: 'scores',
   interests: 'interests',
   attention: 'attention',
+  itemEmbeddings: 'item_embedding_table',
 } as const;
 
 export interface InferenceGraph {
@@ -34,6 +35,11 @@ export interface InferenceGraph {
    * Q-Former block, averaged over heads. Absent for the last-slot readout.
    */
   attention?: Tensor;
+  /**
+   * float32 [N + 1, d]: the item embedding table, so that callers can score an item against
+   * each interest separately (explanations). It does not depend on the batch.
+   */
+  itemEmbeddings: Tensor;
   outputs: Tensor[];
   parameterSpecs: ParameterSpec[];
 }
@@ -76,10 +82,13 @@ export function buildInferenceGraph(
       ? undefined
       : rename(graph, op.reduceMean(model.crossAttention, [1]), INFERENCE_OUTPUTS.attention);
 
+  const itemEmbeddings = rename(graph, model.itemEmbeddings, INFERENCE_OUTPUTS.itemEmbeddings);
+
   const outputs = [topItems, topScores, scores, interests];
   if (attention !== undefined) {
     outputs.push(attention);
   }
+  outputs.push(itemEmbeddings);
   return {
     graph,
     history,
@@ -88,6 +97,7 @@ export function buildInferenceGraph(
     scores,
     interests,
     attention,
+    itemEmbeddings,
     outputs,
     parameterSpecs: registry.specs,
   };

@@ -1,0 +1,234 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { RecommendationSource, ServedItem, StoredRequest } from './recommendation.types';
+
+/** A user's latest interactions, newest first; `userKey` is null for an unknown user. */
+export interface UserHistory {
+  userKey: string | null;
+  interactions: HistoryInteraction[];
+}
+
+export interface HistoryInteraction {
+  itemId: string;
+  title: string;
+  eventType: string;
+}
+
+/** Metadata of a candidate item that filtering reads. */
+export interface CandidateItem {
+  itemId: string;
+  title: string;
+  categories: string[];
+  hidden: boolean;
+  /** True when the user has an interaction with the item of a type that counts as seen. */
+  seen: boolean;
+}
+
+export interface PopularItem {
+  itemId: string;
+  events: number;
+}
+
+/** A served list as stored in `recommendations`. */
+export interface StoredList {
+  id: string;
+  createdAt: Date;
+  userId: string;
+  modelVersionId: string | null;
+  source: RecommendationSource;
+  request: StoredRequest;
+  items: ServedItem[];
+}
+
+export interface NewStoredList {
+  userId: string;
+  modelVersionId: string | null;
+  source: RecommendationSource;
+  request: StoredRequest;
+  items: ServedItem[];
+}
+
+/** Served lists and conversions of one model version (null: lists served without a model). */
+export interface AttributionRow {
+  modelVersionId: string | null;
+  source: RecommendationSource;
+  lists: number;
+  convertedLists: number;
+}
+
+/** Event types that count a served list as converted. */
+export const CONVERSION_EVENT_TYPES = ['click', 'purchase'];
+
+const STORED_LIST_COLUMNS = `
+  id, created_at AS "createdAt", user_external_id AS "userId",
+  model_version_id AS "modelVersionId", source, request, items`;
+
+/**
+ * Reads a user's latest `$2` interactions, newest first: one row with null item fields for a
+ * user without interactions, and no row for an unknown user.
+ */
+export const HISTORY_SQL = `
+  SELECT u.id AS "userKey", i.external_id AS "itemId", i.title, x.event_type AS "eventType"
+    FROM users u
+    LEFT JOIN LATERAL (
+      SELECT item_id, event_type, occurred_at, id FROM interactions
+       WHERE user_id = u.id
+       ORDER BY occurred_at DESC, id DESC
+       LIMIT $2
+    ) x ON true
+    LEFT JOIN items i ON i.id = x.item_id
+   WHERE u.external_id = $1
+   ORDER BY x.occurred_at DESC, x.id DESC`;
+
+/** SQL behind `GET /recommendations` and the stored lists. */
+@Injectable()
+export class RecommendationsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Reads the user's `limit` latest interactions in one statement that walks the index
+   * `ix_interactions_user_occurred_at` backwards from the newest event.
+   */
+  async findHistory(userId: string, limit: number): Promise<UserHistory> {
+    const rows: {
+      userKey: string;
+      itemId: string | null;
+      title: string | null;
+      eventType: string | null;
+    }[] = await this.dataSource.query(HISTORY_SQL, [userId, limit]);
+    if (rows.length === 0) {
+      return { userKey: null, interactions: [] };
+    }
+    const interactions = rows
+      .filter((row) => row.itemId !== null)
+      .map((row) => ({
+        itemId: row.itemId as string,
+        title: row.title as string,
+        eventType: row.eventType as string,
+      }));
+    return { userKey: rows[0].userKey, interactions };
+  }
+
+  /**
+   * Reads title, categories and the hidden flag of the given items, and whether the user has
+   * seen each, in one statement. Deleted and unknown ids are absent from the result.
+   * `seenTypes` null counts every event type as seen.
+   */
+  async findCandidates(
+    itemIds: readonly string[],
+    userKey: string | null,
+    seenTypes: readonly string[] | null,
+  ): Promise<CandidateItem[]> {
+    if (itemIds.length === 0) {
+      return [];
+    }
+    return this.dataSource.query(
+      `WITH seen AS (
+         SELECT DISTINCT item_id FROM interactions
+          WHERE user_id = $2 AND ($3::text[] IS NULL OR event_type = ANY($3::text[]))
+       )
+       SELECT i.external_id AS "itemId", i.title, i.categories, i.hidden,
+              (s.item_id IS NOT NULL) AS seen
+         FROM items i
+         LEFT JOIN seen s ON s.item_id = i.id
+        WHERE i.external_id = ANY($1::text[])`,
+      [itemIds, userKey, seenTypes],
+    );
+  }
+
+  /**
+   * Ranks visible items by their number of interactions since `since` (all time when null),
+   * only in the given categories when `categories` is not null.
+   */
+  async findPopular(
+    since: Date | null,
+    categories: readonly string[] | null,
+    limit: number,
+  ): Promise<PopularItem[]> {
+    return this.dataSource.query(
+      `SELECT i.external_id AS "itemId", count(*)::int AS events
+         FROM interactions x
+         JOIN items i ON i.id = x.item_id
+        WHERE ($1::timestamptz IS NULL OR x.occurred_at >= $1)
+          AND NOT i.hidden
+          AND ($2::text[] IS NULL OR i.categories && $2::text[])
+        GROUP BY i.external_id
+        ORDER BY events DESC, i.external_id
+        LIMIT $3`,
+      [since, categories, limit],
+    );
+  }
+
+  /** Stores a served list in one INSERT and returns its id and time. */
+  async insertList(list: NewStoredList): Promise<{ id: string; createdAt: Date }> {
+    const rows: { id: string; createdAt: Date }[] = await this.dataSource.query(
+      `INSERT INTO recommendations (user_external_id, model_version_id, source, request, items)
+       VALUES ($1, $2, $3, $4, $5)
+       RETURNING id, created_at AS "createdAt"`,
+      [
+        list.userId,
+        list.modelVersionId,
+        list.source,
+        JSON.stringify(list.request),
+        JSON.stringify(list.items),
+      ],
+    );
+    return rows[0];
+  }
+
+  async findList(id: string): Promise<StoredList | null> {
+    const rows: StoredList[] = await this.dataSource.query(
+      `SELECT ${STORED_LIST_COLUMNS} FROM recommendations WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Returns the ids of items served to the user, within the last `windowSeconds`, on pages
+   * before `offset` of lists requested with the same `pageKey`.
+   */
+  async findServedOnEarlierPages(
+    userId: string,
+    pageKey: string,
+    offset: number,
+    windowSeconds: number,
+  ): Promise<string[]> {
+    const rows: { itemId: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT item ->> 'itemId' AS "itemId"
+         FROM recommendations r, jsonb_array_elements(r.items) item
+        WHERE r.user_external_id = $1
+          AND r.created_at > now() - make_interval(secs => $4)
+          AND r.request ->> 'pageKey' = $2
+          AND (r.request ->> 'offset')::int < $3`,
+      [userId, pageKey, offset, windowSeconds],
+    );
+    return rows.map((row) => row.itemId);
+  }
+
+  /** Counts served lists and those with a click or purchase, per model version and source. */
+  async countConversions(since: Date | null): Promise<AttributionRow[]> {
+    return this.dataSource.query(
+      `SELECT r.model_version_id AS "modelVersionId", r.source,
+              count(*)::int AS lists,
+              count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM interactions x
+                 WHERE x.recommendation_id = r.id AND x.event_type = ANY($2::text[])
+              ))::int AS "convertedLists"
+         FROM recommendations r
+        WHERE $1::timestamptz IS NULL OR r.created_at >= $1
+        GROUP BY r.model_version_id, r.source
+        ORDER BY lists DESC`,
+      [since, CONVERSION_EVENT_TYPES],
+    );
+  }
+
+  /** Deletes lists created more than `days` days ago; returns how many it deleted. */
+  async deleteOlderThan(days: number): Promise<number> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM recommendations WHERE created_at < now() - make_interval(days => $1)`,
+      [days],
+    );
+    return result[1];
+  }
+}

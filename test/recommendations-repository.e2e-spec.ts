@@ -1,0 +1,141 @@
+import { DataSource } from 'typeorm';
+import { openDataSource } from '../src/database/data-source';
+import { PopularRanking } from '../src/recommendations/popular-ranking';
+import {
+  HISTORY_SQL,
+  RecommendationsRepository,
+} from '../src/recommendations/recommendations.repository';
+import { createTestDatabase } from './setup/test-database';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+describe('RecommendationsRepository', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let dataSource: DataSource;
+  let repository: RecommendationsRepository;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = await openDataSource({ url: database.url, poolSize: 2, runMigrations: false });
+    repository = new RecommendationsRepository(dataSource);
+    await dataSource.query(
+      `INSERT INTO items (external_id, title, categories, hidden) VALUES
+         ('old-hit', 'Old hit', '{A}', false), ('new-hit', 'New hit', '{B}', false),
+         ('secret', 'Secret', '{A}', true), ('quiet', 'Quiet', '{A,B}', false)`,
+    );
+    await dataSource.query(`INSERT INTO users (external_id) VALUES ('u1'), ('u2'), ('idle')`);
+    const events: [string, string, string, number][] = [
+      ['u1', 'old-hit', 'view', 90],
+      ['u2', 'old-hit', 'view', 80],
+      ['u2', 'old-hit', 'click', 70],
+      ['u1', 'new-hit', 'view', 3],
+      ['u2', 'new-hit', 'purchase', 2],
+      ['u1', 'secret', 'view', 1],
+      ['u1', 'quiet', 'click', 0.5],
+    ];
+    for (const [user, item, type, daysAgo] of events) {
+      await dataSource.query(
+        `INSERT INTO interactions (user_id, item_id, event_type, occurred_at)
+         SELECT u.id, i.id, $3, $4 FROM users u, items i
+          WHERE u.external_id = $1 AND i.external_id = $2`,
+        [user, item, type, new Date(Date.now() - daysAgo * DAY_MS)],
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  it('reads the latest interactions first', async () => {
+    const history = await repository.findHistory('u1', 3);
+
+    expect(history.userKey).not.toBeNull();
+    expect(history.interactions.map((row) => row.itemId)).toEqual(['quiet', 'secret', 'new-hit']);
+    expect(history.interactions[0]).toEqual({
+      itemId: 'quiet',
+      title: 'Quiet',
+      eventType: 'click',
+    });
+  });
+
+  it('tells unknown users from idle ones', async () => {
+    const unknown = await repository.findHistory('nobody', 5);
+    const idle = await repository.findHistory('idle', 5);
+
+    expect(unknown).toEqual({ userKey: null, interactions: [] });
+    expect(idle.userKey).not.toBeNull();
+    expect(idle.interactions).toEqual([]);
+  });
+
+  it('reads history through the user index', async () => {
+    await dataSource.query('SET enable_seqscan = off');
+    const plan: { 'QUERY PLAN': string }[] = await dataSource.query(`EXPLAIN ${HISTORY_SQL}`, [
+      'u1',
+      5,
+    ]);
+    await dataSource.query('SET enable_seqscan = on');
+
+    expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain(
+      'ix_interactions_user_occurred_at',
+    );
+  });
+
+  it('marks seen items by event type', async () => {
+    const u1 = await repository.findHistory('u1', 1);
+    const all = await repository.findCandidates(['old-hit', 'quiet', 'gone'], u1.userKey, null);
+    const clicksOnly = await repository.findCandidates(['old-hit', 'quiet'], u1.userKey, ['click']);
+
+    expect(all.map((item) => [item.itemId, item.seen]).sort()).toEqual([
+      ['old-hit', true],
+      ['quiet', true],
+    ]);
+    expect(clicksOnly.map((item) => [item.itemId, item.seen]).sort()).toEqual([
+      ['old-hit', false],
+      ['quiet', true],
+    ]);
+  });
+
+  it('ranks popular items in the window', async () => {
+    const recent = new PopularRanking(repository, 30, 0);
+    const ranking = await recent.get([]);
+    const inCategoryA = await recent.get(['A']);
+
+    expect(ranking.map((item) => item.itemId)).toEqual(['new-hit', 'quiet']);
+    expect(inCategoryA.map((item) => item.itemId)).toEqual(['quiet']);
+  });
+
+  it('falls back to all time when the window is empty', async () => {
+    const ranking = await new PopularRanking(repository, 30, 0).get(['C']);
+    await dataSource.query(`UPDATE items SET categories = '{C}' WHERE external_id = 'old-hit'`);
+    const afterChange = await new PopularRanking(repository, 1, 0).get(['C']);
+
+    expect(ranking).toEqual([]);
+    expect(afterChange).toEqual([{ itemId: 'old-hit', events: 3 }]);
+  });
+
+  it('deletes lists past the retention', async () => {
+    const old = await repository.insertList({
+      userId: 'u1',
+      modelVersionId: null,
+      source: 'popular',
+      request: { n: 1, offset: 0, categories: [], exclude: [], explain: false, pageKey: 'k' },
+      items: [],
+    });
+    await repository.insertList({
+      userId: 'u1',
+      modelVersionId: null,
+      source: 'popular',
+      request: { n: 1, offset: 0, categories: [], exclude: [], explain: false, pageKey: 'k' },
+      items: [],
+    });
+    await dataSource.query(
+      `UPDATE recommendations SET created_at = now() - interval '8 days' WHERE id = $1`,
+      [old.id],
+    );
+
+    expect(await repository.deleteOlderThan(7)).toBe(1);
+    expect(await repository.findList(old.id)).toBeNull();
+  });
+});
