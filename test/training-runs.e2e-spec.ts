@@ -347,6 +347,13 @@ describe('training run execution', () => {
       { items: Int32Array.from(history) },
     ]);
 
+    // user-3 walked item-21 … item-32, so the ring continues with item-33.
+    const served = await request(server).get('/recommendations?userId=user-3&n=3');
+
+    expect(served.status).toBe(200);
+    expect(served.body.source).toBe('model');
+    expect(served.body.modelVersion).toBe(firstVersionId);
+    expect(served.body.items[0].itemId).toBe('item-33');
     expect(models.status).toBe(200);
     expect(models.body.data[0].id).toBe(firstVersionId);
     expect(models.body.data[0].status).toBe('active');
