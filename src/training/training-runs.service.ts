@@ -22,7 +22,7 @@ export class TrainingRunsService {
     private readonly runner: TrainingRunner,
   ) {}
 
-  /** Validates the overrides and queues a run; 409 while another run is queued or running. */
+  /** Validates the overrides and queues a run. Throws a 409 error while another run is pending. */
   async start(body: unknown): Promise<TrainingRunResponseDto> {
     const request = parseStartTrainingRequest(body);
 

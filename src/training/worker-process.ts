@@ -59,7 +59,7 @@ export class WorkerProcess {
     return worker;
   }
 
-  /** Relays a cancel request; the worker also finds it in the database within a second. */
+  /** Relays a cancel request. The worker would also find it in the database within a second. */
   sendCancel(runId: string): void {
     if (this.child.connected) {
       this.child.send({ type: 'cancel', runId } satisfies CancelRunMessage);
