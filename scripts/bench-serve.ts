@@ -168,6 +168,8 @@ async function prepareModel(settings: Settings, agent: Agent, port: number): Pro
     '--activate',
     '--max-minutes',
     String(settings.trainMinutes),
+    '--validation-users',
+    '512',
     '--no-progress',
   ]);
   await waitForModel(agent, port);
@@ -264,7 +266,8 @@ async function main(): Promise<void> {
   }
   const port = settings.reusePort ?? (await findFreePort());
   const service = settings.reusePort === undefined ? startService(settings, port) : undefined;
-  const agent = new Agent({ keepAlive: true });
+  // No keep-alive: the server closes idle sockets while the CLI steps run for minutes.
+  const agent = new Agent({ keepAlive: false });
   try {
     await waitUntilReady(agent, port, service);
     await prepareModel(settings, agent, port);
