@@ -1,7 +1,7 @@
 /** @jest-environment ./src/model/engine/testing/ort-environment.ts */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { hostname } from 'node:os';
+import { getPriority, hostname } from 'node:os';
 import * as path from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
@@ -370,6 +370,7 @@ describe('training run execution', () => {
     const later = last(
       await followRun(server, id, (run) => run.epochs.length >= early.epochs.length + 2),
     );
+    const niceness = getPriority(workerPid(later.worker));
     const cancelled = await admin('post', `/admin/training-runs/${id}/cancel`);
     const cancelRequestedAt = Date.now();
     const final = last(await followRun(server, id));
@@ -379,6 +380,8 @@ describe('training run execution', () => {
     expect(later.elapsedSeconds).toBeGreaterThan(early.elapsedSeconds as number);
     expect(later.etaSeconds).toBeGreaterThan(0);
     expect(later.stepsPerSecond).toBeGreaterThan(0);
+    // TRAINING_NICE defaults to 19, so serving keeps the CPU it needs during training.
+    expect(niceness).toBe(19);
     expect(cancelled.status).toBe(202);
     expect(cancelled.body.status).toBe('running');
     expect(cancelled.body.cancelRequested).toBe(true);

@@ -63,6 +63,7 @@ describe('loadConfig', () => {
     const custom = loadConfig({
       TRAINING_RUNNER_ENABLED: 'false',
       TRAINING_THREADS: '2',
+      TRAINING_NICE: '5',
       TRAINING_PROMOTION_TOLERANCE: '0.01',
       TRAINING_HEARTBEAT_TIMEOUT_SECONDS: '30',
       TRAINING_POLL_INTERVAL_MS: '500',
@@ -72,6 +73,7 @@ describe('loadConfig', () => {
     expect(defaults).toEqual({
       runnerEnabled: true,
       threads: 1,
+      niceness: 19,
       promotionTolerance: 0.005,
       heartbeatTimeoutSeconds: 60,
       pollIntervalMs: 5000,
@@ -80,11 +82,16 @@ describe('loadConfig', () => {
     expect(custom).toEqual({
       runnerEnabled: false,
       threads: 2,
+      niceness: 5,
       promotionTolerance: 0.01,
       heartbeatTimeoutSeconds: 30,
       pollIntervalMs: 500,
       retrainIntervalMs: 6 * 3_600_000,
     });
+  });
+
+  it('rejects an out-of-range TRAINING_NICE', () => {
+    expect(() => loadConfig({ TRAINING_NICE: '20' })).toThrow('TRAINING_NICE="20"');
   });
 
   it('rejects a malformed RETRAIN_INTERVAL', () => {

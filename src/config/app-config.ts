@@ -28,6 +28,8 @@ export interface AppConfig {
     runnerEnabled: boolean;
     /** ONNX Runtime intra-op threads of the training worker process. */
     threads: number;
+    /** Scheduling niceness of the training worker process, 0 to 19 (19 yields most). */
+    niceness: number;
     /** How far below the active version's validation NDCG@10 a new version may score and still be promoted. */
     promotionTolerance: number;
     heartbeatTimeoutSeconds: number;
@@ -103,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     training: {
       runnerEnabled: e.TRAINING_RUNNER_ENABLED,
       threads: e.TRAINING_THREADS,
+      niceness: e.TRAINING_NICE,
       promotionTolerance: e.TRAINING_PROMOTION_TOLERANCE,
       heartbeatTimeoutSeconds: e.TRAINING_HEARTBEAT_TIMEOUT_SECONDS,
       pollIntervalMs: e.TRAINING_POLL_INTERVAL_MS,

@@ -83,6 +83,7 @@ export const environmentSchema = z.object({
   MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   TRAINING_RUNNER_ENABLED: booleanFlag.default(true),
   TRAINING_THREADS: z.coerce.number().int().min(1).max(256).default(1),
+  TRAINING_NICE: z.coerce.number().int().min(0).max(19).default(19),
   TRAINING_PROMOTION_TOLERANCE: z.coerce.number().min(0).max(1).default(0.005),
   TRAINING_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
   TRAINING_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),

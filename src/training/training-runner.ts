@@ -120,6 +120,7 @@ export class TrainingRunner implements OnApplicationBootstrap, BeforeApplication
         runId: run.id,
         databaseUrl: this.database.url,
         threads: this.config.training.threads,
+        niceness: this.config.training.niceness,
         promotionTolerance: this.config.training.promotionTolerance,
         heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
         logLevel: this.config.log.level,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setPriority } from 'node:os';
 import pino, { Logger } from 'pino';
 import { openDataSource } from '../database/data-source';
 import { TrainingJob } from './training-job';
@@ -53,6 +54,7 @@ async function executeRun(settings: StartRunMessage): Promise<void> {
   const logger = pino({ level: settings.logLevel, name: 'qrec-training-worker' }).child({
     runId: settings.runId,
   });
+  lowerPriority(settings.niceness, logger);
   let exitCode = 0;
   try {
     const ended = await runWithDatabase(settings, logger);
@@ -65,6 +67,18 @@ async function executeRun(settings: StartRunMessage): Promise<void> {
     exitCode = 1;
   }
   process.exit(exitCode);
+}
+
+/**
+ * Sets this process's scheduling niceness, so that training runs on CPU time that serving
+ * leaves idle. A failure (a platform that rejects it) is logged and training goes on.
+ */
+function lowerPriority(niceness: number, logger: Logger): void {
+  try {
+    setPriority(niceness);
+  } catch (error: unknown) {
+    logger.warn({ err: error, niceness }, 'failed to set the worker niceness; training continues');
+  }
 }
 
 async function runWithDatabase(

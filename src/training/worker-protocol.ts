@@ -7,6 +7,8 @@ export interface StartRunMessage {
   databaseUrl: string;
   /** ONNX Runtime intra-op threads for training and evaluation. */
   threads: number;
+  /** Scheduling niceness the worker sets for itself, so serving keeps the CPU it needs. */
+  niceness: number;
   promotionTolerance: number;
   /** Milliseconds between heartbeats and cancel-flag reads. */
   heartbeatIntervalMs: number;
