@@ -14,7 +14,9 @@
  *   BENCH_DATASET (../shared/datasets/ml-1m), BENCH_DATA_DIR (./data/bench-serve),
  *   BENCH_CONCURRENCY (1,16,64), BENCH_DURATION_S (10), BENCH_WARMUP_S (3),
  *   BENCH_TRAIN_MINUTES (3; the model's quality does not change the serving cost),
- *   BENCH_ROUTES (model,stored), BENCH_REUSE_PORT (attach to a running service on this port).
+ *   BENCH_ROUTES (model,stored), BENCH_REUSE_PORT (attach to a running service on this port),
+ *   BENCH_DURING_TRAINING (0; 1 also drives the model route at concurrency 16 while a training
+ *   run started through POST /admin/training-runs trains on the same data, then cancels it).
  */
 import autocannon from 'autocannon';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -33,12 +35,16 @@ interface Settings {
   trainMinutes: number;
   routes: Route[];
   reusePort?: number;
+  duringTraining: boolean;
 }
 
 type Route = 'model' | 'stored';
 
+/** A measured route; `model-training` is the model route while a training run trains. */
+type MeasuredRoute = Route | 'model-training';
+
 interface RouteResult {
-  route: Route;
+  route: MeasuredRoute;
   connections: number;
   requestsPerSecond: number;
   p50: number;
@@ -77,6 +83,7 @@ function readSettings(): Settings {
     routes,
     reusePort:
       process.env.BENCH_REUSE_PORT === undefined ? undefined : Number(process.env.BENCH_REUSE_PORT),
+    duringTraining: process.env.BENCH_DURING_TRAINING === '1',
   };
 }
 
@@ -84,9 +91,11 @@ function get(
   agent: Agent,
   port: number,
   urlPath: string,
+  method = 'GET',
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const outgoing = request({ agent, host: '127.0.0.1', port, path: urlPath }, (incoming) => {
+    const options = { agent, host: '127.0.0.1', port, path: urlPath, method };
+    const outgoing = request(options, (incoming) => {
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
       incoming.on('end', () =>
@@ -236,16 +245,79 @@ async function drive(
   };
 }
 
+interface TrainingRunView {
+  id: string;
+  status: string;
+  currentEpoch: number | null;
+  stepsPerSecond: number | null;
+}
+
+/**
+ * Starts a training run with the default configuration through the admin API and waits
+ * until its worker is stepping, so that the load that follows meets training at full speed.
+ */
+async function startTraining(agent: Agent, port: number): Promise<TrainingRunView> {
+  const started = await get(agent, port, '/admin/training-runs', 'POST');
+  if (started.status !== 202) {
+    throw new Error(`POST /admin/training-runs failed with ${started.status}: ${started.body}`);
+  }
+  const id = (JSON.parse(started.body) as TrainingRunView).id;
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const run = JSON.parse(
+      (await get(agent, port, `/admin/training-runs/${id}`)).body,
+    ) as TrainingRunView;
+    if (run.status !== 'queued' && run.status !== 'running') {
+      throw new Error(`training run ${id} ended with status ${run.status} before the load`);
+    }
+    if (run.status === 'running' && (run.stepsPerSecond ?? 0) > 0) {
+      return run;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`training run ${id} did not start stepping within 300 s`);
+}
+
+/** Drives the model route at concurrency 16 while a training run trains, then cancels it. */
+async function driveDuringTraining(
+  settings: Settings,
+  agent: Agent,
+  port: number,
+): Promise<RouteResult> {
+  const run = await startTraining(agent, port);
+  console.log(`training run ${run.id} is stepping at ${run.stepsPerSecond?.toFixed(2)} steps/s`);
+  try {
+    const nextPath = pathFor('model', []);
+    await drive(port, 'model', 16, settings.warmupSeconds, nextPath);
+    const result = await drive(port, 'model', 16, settings.durationSeconds, nextPath);
+    const after = JSON.parse(
+      (await get(agent, port, `/admin/training-runs/${run.id}`)).body,
+    ) as TrainingRunView;
+    console.log(
+      `training run ${run.id} was ${after.status} at ${after.stepsPerSecond?.toFixed(2)} steps/s during the load`,
+    );
+    return { ...result, route: 'model-training' };
+  } finally {
+    await get(agent, port, `/admin/training-runs/${run.id}/cancel`, 'POST');
+  }
+}
+
 function printTable(results: RouteResult[]): void {
-  console.log('\nroute   conc  requests/s  p50 ms  p99 ms  max ms  errors  non-2xx');
+  console.log('\nroute          conc  requests/s  p50 ms  p99 ms  max ms  errors  non-2xx');
   for (const r of results) {
     console.log(
-      `${r.route.padEnd(7)} ${String(r.connections).padStart(4)}  ${r.requestsPerSecond
+      `${r.route.padEnd(14)} ${String(r.connections).padStart(4)}  ${r.requestsPerSecond
         .toFixed(0)
         .padStart(10)}  ${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}  ${r.max
         .toFixed(1)
         .padStart(6)}  ${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(7)}`,
     );
+  }
+  const idle = results.find((r) => r.route === 'model' && r.connections === 16);
+  const training = results.find((r) => r.route === 'model-training');
+  if (idle !== undefined && training !== undefined) {
+    const ratio = training.p99 / idle.p99;
+    console.log(`concurrency 16: p99 during training / idle p99 = ${ratio.toFixed(2)}`);
   }
   for (const connections of new Set(results.map((r) => r.connections))) {
     const model = results.find((r) => r.route === 'model' && r.connections === connections);
@@ -281,6 +353,11 @@ async function main(): Promise<void> {
         console.log(JSON.stringify(result));
         results.push(result);
       }
+    }
+    if (settings.duringTraining) {
+      const result = await driveDuringTraining(settings, agent, port);
+      console.log(JSON.stringify(result));
+      results.push(result);
     }
     printTable(results);
   } finally {

@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
+  BeforeApplicationShutdown,
 } from '@nestjs/common';
 import type { InferenceSession } from 'onnxruntime-node';
 import { Client } from 'pg';
@@ -42,7 +42,7 @@ interface Holder {
  * releases the old session once the `use()` calls running on it have settled.
  */
 @Injectable()
-export class ActiveModelService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ActiveModelService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ActiveModelService.name);
   private active: Holder | null = null;
   private chain: Promise<void> = Promise.resolve();
@@ -67,7 +67,11 @@ export class ActiveModelService implements OnApplicationBootstrap, OnApplication
     await this.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops before any `onApplicationShutdown` hook, because the database lifecycle stops an
+   * embedded PostgreSQL there and the LISTEN connection would otherwise try to reconnect.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.stop();
   }
 
