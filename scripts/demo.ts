@@ -3,7 +3,7 @@
  * folder, train a Q-Former from the database, and print a few users' latest interactions
  * next to their explained recommendations.
  *
- *   npm run demo -- --data ../shared/datasets/ml-100k [--users 3] [--train-minutes 2]
+ *   npm run demo -- --data ../shared/datasets/ml-100k [--users 3] [--train-minutes 3]
  *                   [--data-dir ./data/demo] [--keep]
  *
  * The folder may hold MovieLens 100K (u.data, u.item), MovieLens 1M (ratings.dat,
@@ -50,7 +50,7 @@ function readOptions(): DemoOptions {
     options: {
       data: { type: 'string' },
       users: { type: 'string', default: '3' },
-      'train-minutes': { type: 'string', default: '2' },
+      'train-minutes': { type: 'string', default: '3' },
       'data-dir': { type: 'string', default: path.join('data', 'demo') },
       keep: { type: 'boolean', default: false },
     },
