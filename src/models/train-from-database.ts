@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { ItemVocabulary } from '../model/data/item-vocabulary';
 import { PostgresSequenceSource } from '../model/data/postgres-sequence-source';
 import { SequenceDataset, SequenceDatasetBuilder } from '../model/data/sequence-dataset';
-import { EvaluationSet, leaveOneOutSplit } from '../model/data/split';
+import { EvaluationSet } from '../model/data/split';
 import { createRng, permutation } from '../model/engine/random';
 import { QFormerConfig, resolveConfig } from '../model/qformer/config';
 import { SavedModelContents } from '../model/qformer/model-store';
@@ -18,6 +18,9 @@ import {
 /** K of the exported top-K output when the caller sets none. */
 export const DEFAULT_TOP_K = 100;
 
+/** Validation users when the caller names no count (see `holdOutLastInteractions`). */
+export const DEFAULT_VALIDATION_USERS = 1000;
+
 export interface TrainFromDatabaseOptions {
   model?: Partial<QFormerConfig>;
   trainer?: Partial<TrainerOptions>;
@@ -29,7 +32,10 @@ export interface TrainFromDatabaseOptions {
   signal?: AbortSignal;
   onEpoch?: (summary: EpochSummary) => void;
   onStep?: (progress: StepProgress) => void;
-  /** Validation users drawn at random (seeded by the trainer seed); default: all of them. */
+  /**
+   * Users whose last interaction is held out for validation, drawn at random (seeded by the
+   * trainer seed) among users with at least two interactions; default 1,000.
+   */
   validationUsers?: number;
 }
 
@@ -54,8 +60,8 @@ interface DataSummary {
 /**
  * Trains the Q-Former on the `interactions` table up to a cut-off, without registering the
  * result. Interactions stream through `PostgresSequenceSource` twice (item ids, then
- * encoding) within one snapshot. Each user's last two interactions are held out as in
- * `leaveOneOutSplit`, and the second-to-last is the validation target.
+ * encoding) within one snapshot. The last interaction of `validationUsers` users drawn at
+ * random is held out as their validation target; every other interaction is training data.
  */
 export async function trainFromDatabase(
   dataSource: DataSource,
@@ -85,8 +91,12 @@ export async function trainFromDatabase(
     await source.close();
   }
 
-  const split = leaveOneOutSplit(dataset);
-  const validation = sampleEvaluationUsers(split.validation, options.validationUsers, seed);
+  const split = holdOutLastInteractions(
+    dataset,
+    options.validationUsers ?? DEFAULT_VALIDATION_USERS,
+    seed,
+  );
+  const validation = split.validation;
   const started = performance.now();
   const result = await trainQFormer(
     config,
@@ -163,24 +173,48 @@ async function summariseSource(source: PostgresSequenceSource): Promise<DataSumm
   return summary;
 }
 
-/** Keeps `count` users of an evaluation set, drawn at random in their original order. */
-export function sampleEvaluationUsers(
-  set: EvaluationSet,
-  count: number | undefined,
+/** Training sequences and the held-out validation users of a database snapshot. */
+export interface HoldoutSplit {
+  train: SequenceDataset;
+  validation: EvaluationSet;
+}
+
+/**
+ * Holds out the last interaction of `count` users drawn at random (seeded) among users with
+ * at least two interactions: it becomes that user's validation target, and the rest of the
+ * sequence stays in training. Every other user trains on the whole sequence, so the newest
+ * interactions of almost everyone reach the model.
+ */
+export function holdOutLastInteractions(
+  dataset: SequenceDataset,
+  count: number,
   seed: number,
-): EvaluationSet {
-  const userCount = set.targets.length;
-  if (count === undefined || count >= userCount) {
-    return set;
+): HoldoutSplit {
+  const eligible: number[] = [];
+  for (let user = 0; user < dataset.userCount; user += 1) {
+    if (dataset.sequence(user).length >= 2) {
+      eligible.push(user);
+    }
   }
-  const chosen = permutation(createRng(seed).fork('validation-users'), userCount)
-    .slice(0, count)
-    .sort();
+  const order = permutation(createRng(seed).fork('validation-users'), eligible.length);
+  const chosen = new Set(Array.from(order.subarray(0, count), (position) => eligible[position]));
+
+  const train = new SequenceDatasetBuilder();
   const histories = new SequenceDatasetBuilder();
-  const targets = new Int32Array(chosen.length);
-  chosen.forEach((user, position) => {
-    histories.add(set.histories.userId(user), set.histories.sequence(user));
-    targets[position] = set.targets[user];
-  });
-  return { histories: histories.build(), targets };
+  const targets: number[] = [];
+  for (let user = 0; user < dataset.userCount; user += 1) {
+    const sequence = dataset.sequence(user);
+    if (!chosen.has(user)) {
+      train.add(dataset.userId(user), sequence);
+      continue;
+    }
+    const history = sequence.subarray(0, sequence.length - 1);
+    train.add(dataset.userId(user), history);
+    histories.add(dataset.userId(user), history);
+    targets.push(sequence[sequence.length - 1]);
+  }
+  return {
+    train: train.build(),
+    validation: { histories: histories.build(), targets: Int32Array.from(targets) },
+  };
 }

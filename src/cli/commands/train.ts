@@ -10,16 +10,10 @@ import {
 import { DEFAULT_TRAINER_OPTIONS, TrainerOptions } from '../../model/qformer/trainer';
 import { parseIsoTimestamp } from '../../common/validation/iso-timestamp';
 import { loadConfig } from '../../config/app-config';
+import { DEFAULT_VALIDATION_USERS } from '../../models/train-from-database';
 import { ensureSchema, withDatabase, withDataSource } from '../cli-database';
 import { runTrainFromDatabase } from './train-database-runner';
 import { runTrain } from './train-runner';
-
-/**
- * Validation users ranked after each epoch of `--from-db` training. Ranking costs about 2 ms
- * per user on ML-1M's 3,416 items with 2 cores, so every user of a large database would add
- * minutes to each epoch.
- */
-const DEFAULT_VALIDATION_USERS = 1000;
 
 interface TrainFlags {
   data?: string;
@@ -85,7 +79,7 @@ export function registerTrainCommand(program: Command): void {
     )
     .option(
       '--validation-users <n>',
-      `with --from-db: validation users drawn at random from those with 3+ interactions (default: ${DEFAULT_VALIDATION_USERS})`,
+      `with --from-db: users whose last interaction is held out for validation, drawn at random from those with 2+ interactions (default: ${DEFAULT_VALIDATION_USERS})`,
       integer(1),
     )
     .addOption(
@@ -227,7 +221,7 @@ async function trainFromServiceDatabase(
         threads: flags.threads,
         progress: flags.progress,
         cutoff: flags.cutoff,
-        validationUsers: flags.validationUsers ?? DEFAULT_VALIDATION_USERS,
+        validationUsers: flags.validationUsers,
         activate: flags.activate,
       }),
     );
