@@ -100,8 +100,8 @@ export async function trainFromDatabase(
   const started = performance.now();
   const result = await trainQFormer(
     config,
-    // The trainer reports NaN metrics without validation users, as with fewer than 3
-    // interactions per user or `validationUsers: 0`.
+    // The trainer reports NaN metrics without validation users, as when no user has two
+    // interactions.
     {
       vocabulary,
       train: split.train,
