@@ -1,7 +1,7 @@
 /**
  * Times the exported Q-Former's forward pass: latency for one history and throughput for
  * batches of 64, scoring every item of the catalogue (top-K, interests and attention come
- * back too).
+ * back too), then batches of 64 in each shorter window that serving uses for short histories.
  *
  *   npx ts-node --transpile-only scripts/bench-qformer-inference.ts [ml-1m folder]
  *
@@ -14,9 +14,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { exportOnnxModel } from '../src/model/qformer/export';
-import { resolveConfig } from '../src/model/qformer/config';
+import { QFormerConfig, resolveConfig } from '../src/model/qformer/config';
 import { buildInferenceGraph } from '../src/model/qformer/inference-graph';
-import { initializeParameters } from '../src/model/qformer/parameters';
+import { initializeParameters, ParameterSpec } from '../src/model/qformer/parameters';
+import { defaultWindowLengths } from '../src/model/qformer/window-sessions';
 
 const TOP_K = 100;
 
@@ -114,6 +115,36 @@ async function main(folder: string | undefined): Promise<void> {
       `${((64 * 1000) / batchMedian).toFixed(0)} histories/s over ${batch.length} runs`,
   );
   await session.release();
+  await timeWindows(config, itemCount, specs, histories, threads, runs);
+}
+
+/**
+ * Times batches of 64 in each default shorter window (the serving path runs a history in
+ * the shortest window that fits it), with each history cut to the window's length.
+ */
+async function timeWindows(
+  config: QFormerConfig,
+  itemCount: number,
+  specs: ParameterSpec[],
+  histories: number[][],
+  threads: number,
+  runs: number,
+): Promise<void> {
+  const parameters = initializeParameters(specs, 1);
+  for (const length of defaultWindowLengths(config.maxLength)) {
+    const model = exportOnnxModel(config, itemCount, parameters, TOP_K, length);
+    const session = await InferenceSession.create(model, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+    });
+    const batch = await timeRuns(session, feeds(histories, length), Math.ceil(runs / 2));
+    const median = percentile(batch, 0.5);
+    console.log(
+      `batch of 64 in a window of ${length}:  p50 ${median.toFixed(2)} ms, ` +
+        `${((64 * 1000) / median).toFixed(0)} histories/s over ${batch.length} runs`,
+    );
+    await session.release();
+  }
 }
 
 main(process.argv[2]).catch((error: unknown) => {
