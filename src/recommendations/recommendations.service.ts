@@ -63,6 +63,7 @@ export class RecommendationsService {
     this.batcher = new InferenceBatcher({
       maxBatchSize: settings.batchMaxSize,
       waitMs: settings.batchWaitMs,
+      maxInFlight: settings.batchMaxInFlight,
     });
     this.popular = new PopularRanking(
       repository,
@@ -173,7 +174,7 @@ export class RecommendationsService {
 
     const row = await this.batcher.infer(model.recommender, encoded.sequence);
     const wanted = input.skip + input.request.n;
-    const chunks = modelCandidates(model, this.batcher, encoded.sequence, row, 2 * wanted);
+    const chunks = modelCandidates(model, row, 2 * wanted);
     const accepted = await this.filter(chunks, input);
     const page = accepted.slice(input.skip);
 
@@ -205,7 +206,7 @@ export class RecommendationsService {
       itemId: item.itemId,
       score: item.events,
     }));
-    const accepted = await this.filter(oneChunk(candidates), input);
+    const accepted = await this.filter([candidates], input);
     return {
       source: 'popular',
       modelVersionId: null,
@@ -215,7 +216,7 @@ export class RecommendationsService {
   }
 
   private filter(
-    chunks: AsyncIterable<Candidate[]>,
+    chunks: Iterable<Candidate[]> | AsyncIterable<Candidate[]>,
     input: RankingInput,
   ): Promise<AcceptedCandidate[]> {
     const userKey = input.history.userKey;
@@ -240,10 +241,6 @@ function servedFields(candidate: AcceptedCandidate): Omit<ServedItem, 'rank'> {
     title: candidate.title,
     categories: candidate.categories,
   };
-}
-
-async function* oneChunk<T>(chunk: T[]): AsyncGenerator<T[]> {
-  yield await Promise.resolve(chunk);
 }
 
 function toResponse(list: StoredList): RecommendationList {
