@@ -76,9 +76,63 @@ export const HISTORY_SQL = `
        ORDER BY occurred_at DESC, id DESC
        LIMIT $2
     ) x ON true
-    LEFT JOIN items i ON i.id = x.item_id
+    LEFT JOIN LATERAL (
+      SELECT external_id, title FROM items WHERE id = x.item_id
+    ) i ON true
    WHERE u.external_id = $1
    ORDER BY x.occurred_at DESC, x.id DESC`;
+
+/** A ranked list to filter, page and store in one statement (see `storeFilteredPage`). */
+export interface RankedListToStore {
+  /** Candidates, best first. */
+  candidates: { itemId: string; score: number }[];
+  userKey: string;
+  seenTypes: readonly string[] | null;
+  exclude: readonly string[];
+  /** Accepts only items in one of these categories; empty accepts every category. */
+  categories: readonly string[];
+  skip: number;
+  list: Omit<NewStoredList, 'items'>;
+}
+
+/**
+ * Filters ranked candidates like `takeFiltered` (deleted, hidden, seen, excluded, outside the
+ * categories), keeps the page after `$7` accepted items, ranks it from `$9 + 1`, and stores
+ * it, all in one statement. It stores nothing and returns no row when fewer than `$7 + $8`
+ * candidates pass.
+ */
+const STORE_FILTERED_PAGE_SQL = `
+  WITH seen AS (
+    SELECT DISTINCT item_id FROM interactions
+     WHERE user_id = $3 AND ($4::text[] IS NULL OR event_type = ANY($4::text[]))
+  ),
+  accepted AS (
+    SELECT c.position, c.item_id, c.score, i.title, i.categories
+      FROM unnest($1::text[], $2::float8[]) WITH ORDINALITY AS c(item_id, score, position)
+      JOIN items i ON i.external_id = c.item_id
+     WHERE NOT i.hidden
+       AND NOT (c.item_id = ANY($5::text[]))
+       AND (cardinality($6::text[]) = 0 OR i.categories && $6::text[])
+       AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = i.id)
+     ORDER BY c.position
+     LIMIT $7::int + $8::int
+  ),
+  page AS (
+    SELECT item_id, score, title, categories,
+           row_number() OVER (ORDER BY position) - $7::int + $9::int AS rank, position
+      FROM accepted
+     ORDER BY position
+    OFFSET $7::int
+  )
+  INSERT INTO recommendations (user_external_id, model_version_id, source, request, items)
+  SELECT $10, $11::uuid, $12, $13::jsonb,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'itemId', item_id, 'score', score, 'title', title,
+                   'categories', to_jsonb(categories), 'rank', rank) ORDER BY position),
+                 '[]'::jsonb)
+            FROM page)
+   WHERE (SELECT count(*) FROM accepted) = $7::int + $8::int
+  RETURNING id, created_at AS "createdAt", items`;
 
 /** SQL behind `GET /recommendations` and the stored lists. */
 @Injectable()
@@ -174,6 +228,46 @@ export class RecommendationsRepository {
       ],
     );
     return rows[0];
+  }
+
+  /**
+   * Filters, pages and stores a ranked list in one statement; returns null, having stored
+   * nothing, when too few candidates pass and the caller must look further down the ranking.
+   */
+  async storeFilteredPage(
+    ranked: RankedListToStore,
+    n: number,
+    offset: number,
+  ): Promise<{ id: string; createdAt: Date; items: ServedItem[] } | null> {
+    const rows: { id: string; createdAt: Date; items: ServedItem[] }[] =
+      await this.dataSource.query(STORE_FILTERED_PAGE_SQL, [
+        ranked.candidates.map((candidate) => candidate.itemId),
+        ranked.candidates.map((candidate) => candidate.score),
+        ranked.userKey,
+        ranked.seenTypes,
+        ranked.exclude,
+        ranked.categories,
+        ranked.skip,
+        n,
+        offset,
+        ranked.list.userId,
+        ranked.list.modelVersionId,
+        ranked.list.source,
+        JSON.stringify(ranked.list.request),
+      ]);
+    if (rows.length === 0) {
+      return null;
+    }
+    const row = rows[0];
+    // jsonb orders keys its own way; answer in the order of the other paths.
+    const items = row.items.map((item) => ({
+      itemId: item.itemId,
+      score: item.score,
+      title: item.title,
+      categories: item.categories,
+      rank: Number(item.rank),
+    }));
+    return { id: row.id, createdAt: row.createdAt, items };
   }
 
   async findList(id: string): Promise<StoredList | null> {

@@ -1,7 +1,7 @@
 import type { RecommendationSettings } from '../config/app-config';
 import { AcceptedCandidate, Candidate, FilterRules, takeFiltered } from './candidate-filter';
 import { explainItem, ExplanationContext } from './explanations';
-import { InferenceBatcher } from './inference-batcher';
+import { InferenceBatcher, InferenceRow } from './inference-batcher';
 import { encodeHistory, modelCandidates } from './model-ranking';
 import { PopularRanking } from './popular-ranking';
 import {
@@ -22,6 +22,8 @@ interface RankedPage {
   modelVersionId: string | null;
   reason?: PopularReason;
   items: Omit<ServedItem, 'rank'>[];
+  /** Set when ranking already stored the page (see `storeFilteredPage`). */
+  stored?: StoredPage;
 }
 
 /** Per-request view of the user and the filters. */
@@ -31,6 +33,15 @@ interface RankingInput {
   rules: FilterRules;
   /** Accepted items to skip before the page starts. */
   skip: number;
+  /** The request as it is stored with the list. */
+  stored: StoredRequest;
+}
+
+/** A stored page: its id, time and items. */
+interface StoredPage {
+  id: string;
+  createdAt: Date;
+  items: ServedItem[];
 }
 
 /** Attribution of served lists to conversions, per model version and source. */
@@ -81,16 +92,6 @@ export class RecommendationsService {
       categories: request.categories,
     };
     const skip = Math.max(request.offset - earlier.length, 0);
-
-    const page = await this.models.use(async (model) => {
-      const history = await this.repository.findHistory(
-        request.userId,
-        model?.config.maxLength ?? 0,
-      );
-      return this.rank(model, { request, history, rules, skip });
-    });
-
-    const items = page.items.map((item, i) => ({ ...item, rank: request.offset + i + 1 }));
     const stored: StoredRequest = {
       n: request.n,
       offset: request.offset,
@@ -98,8 +99,36 @@ export class RecommendationsService {
       exclude: request.exclude,
       explain: request.explain,
       pageKey,
-      ...(page.reason === undefined ? {} : { reason: page.reason }),
     };
+
+    const page = await this.models.use(async (model) => {
+      const history = await this.repository.findHistory(
+        request.userId,
+        model?.config.maxLength ?? 0,
+      );
+      return this.rank(model, { request, history, rules, skip, stored });
+    });
+    if (page.reason !== undefined) {
+      stored.reason = page.reason;
+    }
+    const list = page.stored ?? (await this.store(request, page, stored));
+    return toResponse({
+      id: list.id,
+      createdAt: list.createdAt,
+      userId: request.userId,
+      modelVersionId: page.modelVersionId,
+      source: page.source,
+      request: stored,
+      items: list.items,
+    });
+  }
+
+  private async store(
+    request: RecommendationRequest,
+    page: RankedPage,
+    stored: StoredRequest,
+  ): Promise<StoredPage> {
+    const items = page.items.map((item, i) => ({ ...item, rank: request.offset + i + 1 }));
     const { id, createdAt } = await this.repository.insertList({
       userId: request.userId,
       modelVersionId: page.modelVersionId,
@@ -107,15 +136,7 @@ export class RecommendationsService {
       request: stored,
       items,
     });
-    return toResponse({
-      id,
-      createdAt,
-      userId: request.userId,
-      modelVersionId: page.modelVersionId,
-      source: page.source,
-      request: stored,
-      items,
-    });
+    return { id, createdAt, items };
   }
 
   /** Returns a stored list exactly as it was served. */
@@ -173,6 +194,10 @@ export class RecommendationsService {
     }
 
     const row = await this.batcher.infer(model.recommender, encoded.sequence);
+    const stored = await this.storeTopK(model, row, input);
+    if (stored !== null) {
+      return { source: 'model', modelVersionId: model.versionId, items: [], stored };
+    }
     const wanted = input.skip + input.request.n;
     const chunks = modelCandidates(model, row, 2 * wanted);
     const accepted = await this.filter(chunks, input);
@@ -198,6 +223,41 @@ export class RecommendationsService {
           : { explanation: explainItem(candidate.modelIndex as number, context) }),
       })),
     };
+  }
+
+  /**
+   * Filters, pages and stores the model's top-K in one statement when enough of it passes
+   * the filters and no explanation is asked for; returns null otherwise, having stored
+   * nothing.
+   */
+  private async storeTopK(
+    model: ServingModelView,
+    row: InferenceRow,
+    input: RankingInput,
+  ): Promise<StoredPage | null> {
+    const userKey = input.history.userKey;
+    if (input.request.explain || userKey === null) {
+      return null;
+    }
+    const [topK] = modelCandidates(model, row, 0);
+    return this.repository.storeFilteredPage(
+      {
+        candidates: topK,
+        userKey,
+        seenTypes: this.settings.excludeSeenTypes,
+        exclude: [...input.rules.exclude],
+        categories: input.rules.categories,
+        skip: input.skip,
+        list: {
+          userId: input.request.userId,
+          modelVersionId: model.versionId,
+          source: 'model',
+          request: input.stored,
+        },
+      },
+      input.request.n,
+      input.request.offset,
+    );
   }
 
   private async rankPopular(input: RankingInput, reason: PopularReason): Promise<RankedPage> {
