@@ -1,7 +1,7 @@
 /**
- * Entry point of an inference worker thread (see worker-recommender.ts): it loads one model
- * version from its encoded parts, with a session per window length, and answers
- * `recommend` and `itemEmbeddings` requests until it is told to release the model.
+ * Entry point of an inference worker thread (see worker-recommender.ts). It loads one model
+ * version from its encoded parts, with a session per window length, and serves `recommend`
+ * and `itemEmbeddings` requests until a `release` request arrives.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -9,7 +9,7 @@ import { loadEncodedModel, type EncodedModel } from '../model/qformer/model-stor
 import { QFormerRecommender, type Recommendations } from '../model/qformer/recommender';
 import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
-/** What the main thread passes to a new worker. */
+/** Data that the main thread passes to a new worker. */
 export interface InferenceWorkerData {
   encoded: EncodedModel;
   label: string;
@@ -60,14 +60,17 @@ async function answer(
   switch (request.type) {
     case 'recommend': {
       const result = await recommender.recommend(request.histories, request.options);
-      return { reply: { type: 'recommended', id: request.id, result }, transfer: buffersOf(result) };
+      return {
+        reply: { type: 'recommended', id: request.id, result },
+        transfer: buffersOf(result),
+      };
     }
     case 'itemEmbeddings': {
       const table = await recommender.itemEmbeddings();
       const copy = table === null ? null : table.slice();
       return {
         reply: { type: 'itemEmbeddings', id: request.id, table: copy },
-        transfer: copy === null ? [] : [copy.buffer as ArrayBuffer],
+        transfer: copy === null ? [] : [copy.buffer],
       };
     }
     case 'release': {
@@ -77,9 +80,15 @@ async function answer(
   }
 }
 
-/** The distinct buffers behind a result's arrays, which the worker gives away. */
+/** Returns the distinct buffers behind a result's arrays, for transfer to the main thread. */
 function buffersOf(result: Recommendations): ArrayBuffer[] {
-  const arrays = [result.items, result.scores, result.interests, result.attention, result.allScores];
+  const arrays = [
+    result.items,
+    result.scores,
+    result.interests,
+    result.attention,
+    result.allScores,
+  ];
   const buffers = new Set<ArrayBuffer>();
   for (const array of arrays) {
     if (array !== undefined && array.buffer instanceof ArrayBuffer) {

@@ -36,7 +36,7 @@ export class WorkerRecommender implements ServingRecommender {
 
   private constructor(private readonly worker: Worker) {
     this.ready = new Promise((resolve, reject) => {
-      // The first message says whether the model loaded; the listener stays for replies.
+      // The first message reports whether the model loaded; later ones are replies.
       worker.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') {
           resolve(reply);
@@ -126,7 +126,7 @@ export class WorkerRecommender implements ServingRecommender {
     this.nextId += 1;
     return new Promise<WorkerReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...body, id } as WorkerRequest);
+      this.worker.postMessage({ ...body, id });
     });
   }
 

@@ -179,7 +179,7 @@ describe('InferenceBatcher', () => {
     gate.open();
     await Promise.all([first, ...later]);
     expect(gate.batchSizes).toEqual([1, 5]);
-    expect(batcher.stats.mostInFlight).toBe(1);
+    expect(batcher.stats.maxObservedInFlight).toBe(1);
   });
 
   it('cuts a waiting queue into batches of at most the maximum size', async () => {
@@ -192,7 +192,7 @@ describe('InferenceBatcher', () => {
     await Promise.all([first, ...later]);
 
     expect(gate.batchSizes).toEqual([1, 3, 3, 1]);
-    expect(batcher.stats.mostInFlight).toBe(1);
+    expect(batcher.stats.maxObservedInFlight).toBe(1);
   });
 
   it('runs up to maxInFlight batches at the same time', async () => {
@@ -206,7 +206,7 @@ describe('InferenceBatcher', () => {
     gate.open();
     await Promise.all(requests);
     expect(gate.batchSizes).toEqual([2, 2, 2]);
-    expect(batcher.stats.mostInFlight).toBe(2);
+    expect(batcher.stats.maxObservedInFlight).toBe(2);
   });
 
   it('reads the item embedding table once', async () => {

@@ -20,8 +20,8 @@ export interface BatcherStats {
   runs: number;
   requests: number;
   largestBatch: number;
-  /** Most runs of one model that were in flight at the same time. */
-  mostInFlight: number;
+  /** Largest number of runs of one model in flight at the same time. */
+  maxObservedInFlight: number;
 }
 
 export interface InferenceBatcherOptions {
@@ -49,12 +49,11 @@ interface ModelQueue {
  * Groups concurrent inference requests for the same model into one run (adaptive
  * batching). While a model is idle, the first request waits `waitMs` for others. While
  * `maxInFlight` runs of a model are in flight, new requests queue up and form the next
- * batch, which starts as soon as a run ends; a queue that reaches `maxBatchSize` is cut
- * into a batch of its own. Requests for different models (during a model swap) never share
- * a run.
+ * batch, which starts as soon as a run ends. A queue that reaches `maxBatchSize` is cut into
+ * a batch of its own. Requests for different models (during a model swap) never share a run.
  */
 export class InferenceBatcher {
-  readonly stats: BatcherStats = { runs: 0, requests: 0, largestBatch: 0, mostInFlight: 0 };
+  readonly stats: BatcherStats = { runs: 0, requests: 0, largestBatch: 0, maxObservedInFlight: 0 };
   private readonly queues = new Map<ServingRecommender, ModelQueue>();
   private readonly itemTables = new WeakMap<ServingRecommender, Promise<Float32Array | null>>();
   private readonly maxInFlight: number;
@@ -110,7 +109,7 @@ export class InferenceBatcher {
     queue.timer = undefined;
     const requests = queue.waiting.splice(0, this.options.maxBatchSize);
     queue.inFlight += 1;
-    this.stats.mostInFlight = Math.max(this.stats.mostInFlight, queue.inFlight);
+    this.stats.maxObservedInFlight = Math.max(this.stats.maxObservedInFlight, queue.inFlight);
     void this.run(recommender, requests).finally(() => {
       queue.inFlight -= 1;
       if (queue.waiting.length > 0) {

@@ -35,7 +35,7 @@ export function encodeHistory(
     }
     items.push(itemIndex);
     eventTypes.push(typeIndex);
-    interactions.push({ itemId: interaction.itemId, title: interaction.title });
+    interactions.push({ itemId: interaction.itemId, title: interaction.title ?? '' });
   }
   return {
     sequence: { items: Int32Array.from(items), eventTypes: Int32Array.from(eventTypes) },

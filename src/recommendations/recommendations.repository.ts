@@ -10,7 +10,8 @@ export interface UserHistory {
 
 export interface HistoryInteraction {
   itemId: string;
-  title: string;
+  /** Absent when the history was read without titles. */
+  title?: string;
   eventType: string;
 }
 
@@ -82,6 +83,26 @@ export const HISTORY_SQL = `
    WHERE u.external_id = $1
    ORDER BY x.occurred_at DESC, x.id DESC`;
 
+/**
+ * Like HISTORY_SQL, without titles: it returns the items' primary keys, which
+ * `RecommendationsRepository` maps to external ids through a cache, so the statement touches
+ * no item rows.
+ */
+export const HISTORY_KEYS_SQL = `
+  SELECT u.id AS "userKey", x.item_id AS "itemKey", x.event_type AS "eventType"
+    FROM users u
+    LEFT JOIN LATERAL (
+      SELECT item_id, event_type, occurred_at, id FROM interactions
+       WHERE user_id = u.id
+       ORDER BY occurred_at DESC, id DESC
+       LIMIT $2
+    ) x ON true
+   WHERE u.external_id = $1
+   ORDER BY x.occurred_at DESC, x.id DESC`;
+
+/** Entries of the item key cache before it starts afresh. */
+const ITEM_KEY_CACHE_LIMIT = 1_000_000;
+
 /** A ranked list to filter, page and store in one statement (see `storeFilteredPage`). */
 export interface RankedListToStore {
   /** Candidates, best first. */
@@ -137,13 +158,26 @@ const STORE_FILTERED_PAGE_SQL = `
 /** SQL behind `GET /recommendations` and the stored lists. */
 @Injectable()
 export class RecommendationsRepository {
+  /** External id of each item primary key read so far (see `findHistory`). */
+  private readonly itemIds = new Map<string, string>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /**
    * Reads the user's `limit` latest interactions in one statement that walks the index
-   * `ix_interactions_user_occurred_at` backwards from the newest event.
+   * `ix_interactions_user_occurred_at` backwards from the newest event. Without `titles`,
+   * item ids come from a cache of primary key to external id. A cached entry stays valid
+   * because an item's key never changes and is never reused (deleting an item deletes its
+   * interactions). Keys not in the cache are read in one more statement.
    */
-  async findHistory(userId: string, limit: number): Promise<UserHistory> {
+  async findHistory(
+    userId: string,
+    limit: number,
+    options: { titles?: boolean } = {},
+  ): Promise<UserHistory> {
+    if (options.titles === false) {
+      return this.findHistoryByKeys(userId, limit);
+    }
     const rows: {
       userKey: string;
       itemId: string | null;
@@ -161,6 +195,42 @@ export class RecommendationsRepository {
         eventType: row.eventType as string,
       }));
     return { userKey: rows[0].userKey, interactions };
+  }
+
+  private async findHistoryByKeys(userId: string, limit: number): Promise<UserHistory> {
+    const rows: { userKey: string; itemKey: string | null; eventType: string | null }[] =
+      await this.dataSource.query(HISTORY_KEYS_SQL, [userId, limit]);
+    if (rows.length === 0) {
+      return { userKey: null, interactions: [] };
+    }
+    const keys = rows.flatMap((row) => (row.itemKey === null ? [] : [row.itemKey]));
+    await this.cacheItemKeys(keys);
+    const interactions: HistoryInteraction[] = [];
+    for (const row of rows) {
+      const itemId = row.itemKey === null ? undefined : this.itemIds.get(row.itemKey);
+      if (itemId !== undefined) {
+        interactions.push({ itemId, eventType: row.eventType as string });
+      }
+    }
+    return { userKey: rows[0].userKey, interactions };
+  }
+
+  /** Reads the external ids of the keys that are not cached yet. */
+  private async cacheItemKeys(keys: readonly string[]): Promise<void> {
+    const missing = [...new Set(keys.filter((key) => !this.itemIds.has(key)))];
+    if (missing.length === 0) {
+      return;
+    }
+    const found: { key: string; itemId: string }[] = await this.dataSource.query(
+      `SELECT id AS key, external_id AS "itemId" FROM items WHERE id = ANY($1::bigint[])`,
+      [missing],
+    );
+    if (this.itemIds.size + found.length > ITEM_KEY_CACHE_LIMIT) {
+      this.itemIds.clear();
+    }
+    for (const row of found) {
+      this.itemIds.set(String(row.key), row.itemId);
+    }
   }
 
   /**
@@ -231,8 +301,8 @@ export class RecommendationsRepository {
   }
 
   /**
-   * Filters, pages and stores a ranked list in one statement; returns null, having stored
-   * nothing, when too few candidates pass and the caller must look further down the ranking.
+   * Filters, pages and stores a ranked list in one statement. Returns null, and stores
+   * nothing, when too few candidates pass, so the caller must look further down the ranking.
    */
   async storeFilteredPage(
     ranked: RankedListToStore,
@@ -259,7 +329,7 @@ export class RecommendationsRepository {
       return null;
     }
     const row = rows[0];
-    // jsonb orders keys its own way; answer in the order of the other paths.
+    // jsonb reorders keys, so the items are rebuilt in the key order of the other paths.
     const items = row.items.map((item) => ({
       itemId: item.itemId,
       score: item.score,

@@ -102,9 +102,11 @@ export class RecommendationsService {
     };
 
     const page = await this.models.use(async (model) => {
+      // Titles are only shown in explanations.
       const history = await this.repository.findHistory(
         request.userId,
         model?.config.maxLength ?? 0,
+        { titles: request.explain },
       );
       return this.rank(model, { request, history, rules, skip, stored });
     });
@@ -226,9 +228,8 @@ export class RecommendationsService {
   }
 
   /**
-   * Filters, pages and stores the model's top-K in one statement when enough of it passes
-   * the filters and no explanation is asked for; returns null otherwise, having stored
-   * nothing.
+   * Filters, pages and stores the model's top-K in one statement when no explanation is
+   * requested. Returns null, and stores nothing, when too few of the top-K pass the filters.
    */
   private async storeTopK(
     model: ServingModelView,
