@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { RecommendationSource, ServedItem, StoredRequest } from './recommendation.types';
 
 /** A user's latest interactions, newest first; `userKey` is null for an unknown user. */
@@ -183,7 +185,7 @@ export class RecommendationsRepository {
       itemId: string | null;
       title: string | null;
       eventType: string | null;
-    }[] = await this.dataSource.query(HISTORY_SQL, [userId, limit]);
+    }[] = await this.prepared('qrec_history', HISTORY_SQL, [userId, limit]);
     if (rows.length === 0) {
       return { userKey: null, interactions: [] };
     }
@@ -199,7 +201,7 @@ export class RecommendationsRepository {
 
   private async findHistoryByKeys(userId: string, limit: number): Promise<UserHistory> {
     const rows: { userKey: string; itemKey: string | null; eventType: string | null }[] =
-      await this.dataSource.query(HISTORY_KEYS_SQL, [userId, limit]);
+      await this.prepared('qrec_history_keys', HISTORY_KEYS_SQL, [userId, limit]);
     if (rows.length === 0) {
       return { userKey: null, interactions: [] };
     }
@@ -246,7 +248,8 @@ export class RecommendationsRepository {
     if (itemIds.length === 0) {
       return [];
     }
-    return this.dataSource.query(
+    return this.prepared<CandidateItem>(
+      'qrec_candidates',
       `WITH seen AS (
          SELECT DISTINCT item_id FROM interactions
           WHERE user_id = $2 AND ($3::text[] IS NULL OR event_type = ANY($3::text[]))
@@ -285,7 +288,8 @@ export class RecommendationsRepository {
 
   /** Stores a served list in one INSERT and returns its id and time. */
   async insertList(list: NewStoredList): Promise<{ id: string; createdAt: Date }> {
-    const rows: { id: string; createdAt: Date }[] = await this.dataSource.query(
+    const rows: { id: string; createdAt: Date }[] = await this.prepared(
+      'qrec_insert_list',
       `INSERT INTO recommendations (user_external_id, model_version_id, source, request, items)
        VALUES ($1, $2, $3, $4, $5)
        RETURNING id, created_at AS "createdAt"`,
@@ -309,8 +313,10 @@ export class RecommendationsRepository {
     n: number,
     offset: number,
   ): Promise<{ id: string; createdAt: Date; items: ServedItem[] } | null> {
-    const rows: { id: string; createdAt: Date; items: ServedItem[] }[] =
-      await this.dataSource.query(STORE_FILTERED_PAGE_SQL, [
+    const rows: { id: string; createdAt: Date; items: ServedItem[] }[] = await this.prepared(
+      'qrec_store_filtered_page',
+      STORE_FILTERED_PAGE_SQL,
+      [
         ranked.candidates.map((candidate) => candidate.itemId),
         ranked.candidates.map((candidate) => candidate.score),
         ranked.userKey,
@@ -324,7 +330,8 @@ export class RecommendationsRepository {
         ranked.list.modelVersionId,
         ranked.list.source,
         JSON.stringify(ranked.list.request),
-      ]);
+      ],
+    );
     if (rows.length === 0) {
       return null;
     }
@@ -338,6 +345,18 @@ export class RecommendationsRepository {
       rank: Number(item.rank),
     }));
     return { id: row.id, createdAt: row.createdAt, items };
+  }
+
+  /**
+   * Runs a statement of the request path as a named prepared statement, which each pooled
+   * connection parses once instead of on every request.
+   * NOTE: a pooler in transaction mode breaks named statements unless it tracks them
+   * (PgBouncer 1.21 or later with `max_prepared_statements` set).
+   */
+  private async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const result = await pool.query<T & QueryResultRow>({ name, text, values });
+    return result.rows;
   }
 
   async findList(id: string): Promise<StoredList | null> {
