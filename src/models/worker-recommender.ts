@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -8,6 +9,8 @@ import type { RecommendOptions, Recommendations } from '../model/qformer/recomme
 import type { InferenceWorkerData } from './inference-worker';
 import type { ServingRecommender } from './serving-model';
 import type { WorkerReply, WorkerRequest } from './worker-protocol';
+
+const logger = new Logger('WorkerRecommender');
 
 interface PendingCall {
   resolve: (reply: WorkerReply) => void;
@@ -34,7 +37,10 @@ export class WorkerRecommender implements ServingRecommender {
   private readonly ready: Promise<Extract<WorkerReply, { type: 'ready' }>>;
   private info: { interestCount: number; windowLengths: number[] } | null = null;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    label: string,
+  ) {
     this.ready = new Promise((resolve, reject) => {
       // The first message reports whether the model loaded; later ones are replies.
       worker.on('message', (reply: WorkerReply) => {
@@ -47,11 +53,16 @@ export class WorkerRecommender implements ServingRecommender {
         }
       });
       worker.on('error', (error) => {
+        logger.error(`inference worker of ${label} failed: ${error.message}`);
         reject(error);
         this.fail(error);
       });
       worker.on('exit', (code) => {
-        const error = new Error(`inference worker exited with code ${code}`);
+        const error = new Error(`inference worker of ${label} exited with code ${code}`);
+        if (this.info !== null && this.releasing === null) {
+          // NOTE: the version stays active, and its requests fail until another activation.
+          logger.error(error.message);
+        }
         reject(error);
         this.fail(error);
       });
@@ -68,7 +79,7 @@ export class WorkerRecommender implements ServingRecommender {
     sessionOptions: InferenceSession.SessionOptions = {},
   ): Promise<WorkerRecommender> {
     const data: InferenceWorkerData = { encoded, label, sessionOptions };
-    const recommender = new WorkerRecommender(createWorker(data));
+    const recommender = new WorkerRecommender(createWorker(data), label);
     try {
       const ready = await recommender.ready;
       recommender.info = { interestCount: ready.interestCount, windowLengths: ready.windowLengths };
