@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { openDataSource } from '../src/database/data-source';
 import { PopularRanking } from '../src/recommendations/popular-ranking';
 import {
+  HISTORY_KEYS_SQL,
   HISTORY_SQL,
   RecommendationsRepository,
 } from '../src/recommendations/recommendations.repository';
@@ -60,6 +61,34 @@ describe('RecommendationsRepository', () => {
     });
   });
 
+  it('reads the same history without titles through the item key cache', async () => {
+    const titled = await repository.findHistory('u1', 5);
+    const first = await repository.findHistory('u1', 5, { titles: false });
+    const cached = await repository.findHistory('u1', 5, { titles: false });
+    const unknown = await repository.findHistory('nobody', 5, { titles: false });
+
+    const withoutTitles = titled.interactions.map(({ itemId, eventType }) => ({
+      itemId,
+      eventType,
+    }));
+    expect(first).toEqual({ userKey: titled.userKey, interactions: withoutTitles });
+    expect(cached).toEqual(first);
+    expect(unknown).toEqual({ userKey: null, interactions: [] });
+  });
+
+  it('reads history without titles from the user index alone', async () => {
+    await dataSource.query('SET enable_seqscan = off');
+    const plan: { 'QUERY PLAN': string }[] = await dataSource.query(`EXPLAIN ${HISTORY_KEYS_SQL}`, [
+      'u1',
+      5,
+    ]);
+    await dataSource.query('SET enable_seqscan = on');
+    const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+
+    expect(text).toContain('ix_interactions_user_occurred_at');
+    expect(text).not.toContain('items');
+  });
+
   it('tells unknown users from idle ones', async () => {
     const unknown = await repository.findHistory('nobody', 5);
     const idle = await repository.findHistory('idle', 5);
@@ -95,6 +124,52 @@ describe('RecommendationsRepository', () => {
       ['old-hit', false],
       ['quiet', true],
     ]);
+  });
+
+  it('filters, pages and stores a ranked list in one statement', async () => {
+    const u2 = await repository.findHistory('u2', 1);
+    const ranked = {
+      // u2 has seen old-hit and new-hit; secret is hidden; gone does not exist.
+      candidates: ['old-hit', 'secret', 'gone', 'quiet', 'new-hit'].map((itemId, i) => ({
+        itemId,
+        score: 5 - i,
+      })),
+      userKey: u2.userKey!,
+      seenTypes: null,
+      exclude: [],
+      categories: [],
+      skip: 0,
+      list: {
+        userId: 'u2',
+        modelVersionId: null,
+        source: 'model' as const,
+        request: { n: 1, offset: 3, categories: [], exclude: [], explain: false, pageKey: 'k' },
+      },
+    };
+    const countLists = async (): Promise<number> => {
+      const rows: { count: number }[] = await dataSource.query(
+        `SELECT count(*)::int AS count FROM recommendations WHERE user_external_id = 'u2'`,
+      );
+      return rows[0].count;
+    };
+    const before = await countLists();
+
+    const stored = await repository.storeFilteredPage(ranked, 1, 3);
+    const tooFew = await repository.storeFilteredPage(ranked, 2, 3);
+    const viewsOnly = await repository.storeFilteredPage(
+      { ...ranked, seenTypes: ['purchase'], exclude: ['quiet'] },
+      1,
+      3,
+    );
+
+    expect(stored?.items).toEqual([
+      { itemId: 'quiet', score: 2, title: 'Quiet', categories: ['A', 'B'], rank: 4 },
+    ]);
+    expect(await repository.findList(stored!.id)).toMatchObject({ items: stored!.items });
+    expect(tooFew).toBeNull();
+    // Only the purchase counts as seen: old-hit, first in the ranking, passes.
+    expect(viewsOnly?.items.map((item) => item.itemId)).toEqual(['old-hit']);
+    expect(await countLists()).toBe(before + 2);
   });
 
   it('ranks popular items in the window', async () => {

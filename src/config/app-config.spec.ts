@@ -115,4 +115,40 @@ describe('loadConfig model serving', () => {
       `MODEL_POLL_INTERVAL_MS=${JSON.stringify(value)}`,
     );
   });
+
+  it('runs one single-threaded, non-spinning worker session by default', () => {
+    const config = loadConfig({});
+
+    expect(config.models).toMatchObject({
+      servingWorker: true,
+      servingThreads: 1,
+      servingSpinning: false,
+    });
+    expect(config.recommendations.batchMaxInFlight).toBe(1);
+  });
+
+  it('reads the serving settings', () => {
+    const config = loadConfig({
+      SERVING_WORKER: 'false',
+      SERVING_THREADS: '2',
+      SERVING_SPINNING: 'true',
+      RECOMMEND_BATCH_MAX_IN_FLIGHT: '3',
+    });
+
+    expect(config.models).toMatchObject({
+      servingWorker: false,
+      servingThreads: 2,
+      servingSpinning: true,
+    });
+    expect(config.recommendations.batchMaxInFlight).toBe(3);
+  });
+
+  it.each([
+    ['SERVING_THREADS', '-1'],
+    ['SERVING_THREADS', 'two'],
+    ['RECOMMEND_BATCH_MAX_IN_FLIGHT', '0'],
+    ['SERVING_WORKER', 'maybe'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(`${name}=${JSON.stringify(value)}`);
+  });
 });

@@ -22,6 +22,12 @@ export interface AppConfig {
   models: {
     /** Milliseconds between checks for a newly activated version; 0 turns polling off. */
     pollIntervalMs: number;
+    /** Runs the active model in a worker thread instead of the event loop's thread. */
+    servingWorker: boolean;
+    /** ONNX Runtime intra-op threads of the serving sessions; 0 lets ONNX Runtime choose. */
+    servingThreads: number;
+    /** Lets idle intra-op threads of the serving sessions spin. */
+    servingSpinning: boolean;
   };
   training: {
     /** Whether this process claims and executes queued training runs. */
@@ -44,8 +50,10 @@ export interface AppConfig {
 export interface RecommendationSettings {
   /** Largest number of requests in one ONNX Runtime run. */
   batchMaxSize: number;
-  /** Milliseconds a request waits for others to join its batch. */
+  /** Milliseconds a request waits for others to join its batch while the model is idle. */
   batchWaitMs: number;
+  /** Runs of one model in flight at the same time; later requests form the next batch. */
+  batchMaxInFlight: number;
   /** Event types whose items count as seen and are not recommended; null means every type. */
   excludeSeenTypes: string[] | null;
   popularWindowDays: number;
@@ -95,13 +103,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     recommendations: {
       batchMaxSize: e.RECOMMEND_BATCH_MAX,
       batchWaitMs: e.RECOMMEND_BATCH_WAIT_MS,
+      batchMaxInFlight: e.RECOMMEND_BATCH_MAX_IN_FLIGHT,
       excludeSeenTypes: e.RECOMMEND_EXCLUDE_SEEN_TYPES ?? null,
       popularWindowDays: e.RECOMMEND_POPULAR_WINDOW_DAYS,
       popularCacheMs: e.RECOMMEND_POPULAR_CACHE_SECONDS * 1000,
       pageWindowSeconds: e.RECOMMEND_PAGE_WINDOW_SECONDS,
       retentionDays: e.RECOMMENDATION_RETENTION_DAYS,
     },
-    models: { pollIntervalMs: e.MODEL_POLL_INTERVAL_MS },
+    models: {
+      pollIntervalMs: e.MODEL_POLL_INTERVAL_MS,
+      servingWorker: e.SERVING_WORKER,
+      servingThreads: e.SERVING_THREADS,
+      servingSpinning: e.SERVING_SPINNING,
+    },
     training: {
       runnerEnabled: e.TRAINING_RUNNER_ENABLED,
       threads: e.TRAINING_THREADS,

@@ -7,9 +7,17 @@ import {
 } from '@nestjs/common';
 import type { InferenceSession } from 'onnxruntime-node';
 import { Client } from 'pg';
+import { ItemVocabulary } from '../model/data/item-vocabulary';
+import { resolveConfig } from '../model/qformer/config';
 import { QFormerRecommender } from '../model/qformer/recommender';
-import { MODEL_ACTIVATED_CHANNEL, ModelRegistry, ModelVersionSummary } from './model-registry';
+import {
+  MODEL_ACTIVATED_CHANNEL,
+  modelLabel,
+  ModelRegistry,
+  ModelVersionSummary,
+} from './model-registry';
 import type { ServingModel } from './serving-model';
+import { WorkerRecommender } from './worker-recommender';
 
 /** Injection token of {@link ModelServingOptions}. */
 export const MODEL_SERVING_OPTIONS = Symbol('MODEL_SERVING_OPTIONS');
@@ -24,6 +32,8 @@ export interface ModelServingOptions {
   /** First delay before reconnecting a lost LISTEN connection; it doubles up to 30 s. */
   reconnectDelayMs?: number;
   sessionOptions?: InferenceSession.SessionOptions;
+  /** Runs each loaded version in a worker thread of its own (default) instead of this one. */
+  worker?: boolean;
 }
 
 const MAX_RECONNECT_DELAY_MS = 30_000;
@@ -207,6 +217,40 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
 
   private async load(summary: ModelVersionSummary): Promise<ServingModel> {
     const started = performance.now();
+    const model =
+      this.options.worker === false
+        ? await this.loadHere(summary)
+        : await this.loadInWorker(summary);
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    this.logger.log(
+      `loaded model version ${summary.id} (${model.vocabulary.size} items, windows ` +
+        `${model.recommender.windowLengths.join(', ')}${this.options.worker === false ? '' : ', in a worker thread'}) in ${seconds} s`,
+    );
+    return model;
+  }
+
+  /** Loads the version into sessions of a new worker thread. */
+  private async loadInWorker(summary: ModelVersionSummary): Promise<ServingModel> {
+    const { encoded, eventTypes } = await this.registry.readEncoded(summary.id);
+    const recommender = await WorkerRecommender.start(
+      encoded,
+      modelLabel(summary.id),
+      this.options.sessionOptions ?? {},
+    );
+    // The worker has checked every part against the manifest.
+    return {
+      versionId: summary.id,
+      createdAt: summary.createdAt,
+      dataCutoff: summary.dataCutoff,
+      recommender,
+      vocabulary: ItemVocabulary.fromJSON(encoded.items),
+      eventTypes,
+      config: resolveConfig(encoded.config),
+    };
+  }
+
+  /** Loads the version into sessions of this thread. */
+  private async loadHere(summary: ModelVersionSummary): Promise<ServingModel> {
     const sessionOptions = this.options.sessionOptions ?? {};
     const artifact = await this.registry.loadArtifact(summary.id, sessionOptions);
     let recommender: QFormerRecommender;
@@ -222,11 +266,6 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
       await artifact.session.release();
       throw error;
     }
-    const seconds = ((performance.now() - started) / 1000).toFixed(2);
-    this.logger.log(
-      `loaded model version ${summary.id} (${artifact.vocabulary.size} items, windows ` +
-        `${recommender.windowLengths.join(', ')}) in ${seconds} s`,
-    );
     return {
       versionId: summary.id,
       createdAt: summary.createdAt,

@@ -193,6 +193,17 @@ export class ModelRegistry {
     id: string,
     sessionOptions: InferenceSession.SessionOptions = {},
   ): Promise<ModelArtifact> {
+    const { encoded, eventTypes } = await this.readEncoded(id);
+    const loaded = await loadEncodedModel(encoded, modelLabel(id), sessionOptions);
+    return { ...loaded, versionId: id, eventTypes, onnx: encoded.onnx };
+  }
+
+  /**
+   * Reads a version's stored parts without checking or loading them, for a process or
+   * thread that loads them itself with `loadEncodedModel`. Throws ModelVersionNotFoundError
+   * for an unknown id.
+   */
+  async readEncoded(id: string): Promise<{ encoded: EncodedModel; eventTypes: string[] }> {
     if (!isUuid(id)) {
       throw new ModelVersionNotFoundError(id);
     }
@@ -212,9 +223,13 @@ export class ModelRegistry {
       config: row.config,
       metrics: row.metrics,
     };
-    const loaded = await loadEncodedModel(encoded, `model version ${id}`, sessionOptions);
-    return { ...loaded, versionId: id, eventTypes: row.event_types, onnx: encoded.onnx };
+    return { encoded, eventTypes: row.event_types };
   }
+}
+
+/** Names a version in load errors. */
+export function modelLabel(id: string): string {
+  return `model version ${id}`;
 }
 
 async function findSummary(

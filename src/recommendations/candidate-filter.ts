@@ -31,7 +31,7 @@ export type CandidateLookup = (itemIds: string[]) => Promise<CandidateItem[]>;
  * later chunk may repeat an earlier one.
  */
 export async function takeFiltered(
-  chunks: AsyncIterable<Candidate[]>,
+  chunks: Iterable<Candidate[]> | AsyncIterable<Candidate[]>,
   count: number,
   lookup: CandidateLookup,
   rules: FilterRules,

@@ -8,6 +8,7 @@ function context(overrides: Partial<ExplanationContext> = {}): ExplanationContex
       topScores: Float32Array.of(1, 0.5),
       interests: Float32Array.of(1, 0, 0, 1),
       attention: Float32Array.of(0, 0.7, 0.2, 0.1, 0, 0.1, 0.3, 0.6),
+      allScores: Float32Array.of(0, 1, 0.5),
     },
     // Row 0 is padding. Item 1 points along interest 0, and item 2 along interest 1.
     itemTable: Float32Array.of(0, 0, 2, 0.5, 0.1, 3),

@@ -7,7 +7,12 @@ import { InteractionSequence } from '../model/qformer/batch';
 import { resolveConfig } from '../model/qformer/config';
 import { loadModel, saveModel } from '../model/qformer/model-store';
 import { initializeParameters } from '../model/qformer/parameters';
-import { QFormerRecommender } from '../model/qformer/recommender';
+import {
+  QFormerRecommender,
+  RecommendOptions,
+  Recommendations,
+} from '../model/qformer/recommender';
+import type { ServingRecommender } from '../models/serving-model';
 import { parameterSpecsOf } from '../model/qformer/trainer';
 import { InferenceBatcher } from './inference-batcher';
 
@@ -46,6 +51,48 @@ afterAll(async () => {
   await recommender.release();
   await rm(directory, { recursive: true, force: true });
 });
+
+/** Holds every run until `open()`, and records the batch sizes it was given. */
+class GatedRecommender implements ServingRecommender {
+  readonly batchSizes: number[] = [];
+  private openGate!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.openGate = resolve));
+
+  constructor(private readonly inner: QFormerRecommender) {}
+
+  get interestCount(): number {
+    return this.inner.interestCount;
+  }
+
+  get windowLengths(): number[] {
+    return this.inner.windowLengths;
+  }
+
+  async recommend(
+    histories: readonly InteractionSequence[],
+    options?: RecommendOptions,
+  ): Promise<Recommendations> {
+    this.batchSizes.push(histories.length);
+    await this.gate;
+    return this.inner.recommend(histories, options);
+  }
+
+  itemEmbeddings(): Promise<Float32Array | null> {
+    return this.inner.itemEmbeddings();
+  }
+
+  async release(): Promise<void> {}
+
+  open(): void {
+    this.openGate();
+  }
+
+  async started(runs: number): Promise<void> {
+    while (this.batchSizes.length < runs) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+}
 
 function history(seed: number): InteractionSequence {
   const length = 1 + (seed % 9);
@@ -103,15 +150,63 @@ describe('InferenceBatcher', () => {
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
   });
 
-  it('scores every item like the top-K', async () => {
+  it('returns the score of every item from the same run', async () => {
     const batcher = new InferenceBatcher({ maxBatchSize: 64, waitMs: 1 });
-    const h = history(4);
-    const row = await batcher.infer(recommender, h);
-    const scores = await batcher.scoreAll(recommender, h);
+    // Without event types, as `score` reads them.
+    const histories = [{ items: history(4).items }, { items: history(5).items }];
+    const rows = await Promise.all(histories.map((h) => batcher.infer(recommender, h)));
+    const scores = await recommender.score(histories.map((h) => h.items));
 
-    expect(scores).toHaveLength(ITEM_COUNT + 1);
-    expect(scores[row.topItems[0]]).toBeCloseTo(row.topScores[0], 5);
-    expect(Math.max(...scores.subarray(1))).toBeCloseTo(row.topScores[0], 5);
+    expect(batcher.stats.runs).toBe(1);
+    rows.forEach((row, b) => {
+      expect(row.allScores).toHaveLength(ITEM_COUNT + 1);
+      expect(Array.from(row.allScores)).toEqual(
+        Array.from(scores.subarray(b * (ITEM_COUNT + 1), (b + 1) * (ITEM_COUNT + 1))),
+      );
+      expect(row.allScores[row.topItems[0]]).toBeCloseTo(row.topScores[0], 5);
+    });
+  });
+
+  it('keeps one run in flight and batches the requests that arrive meanwhile', async () => {
+    const gate = new GatedRecommender(recommender);
+    const batcher = new InferenceBatcher({ maxBatchSize: 64, waitMs: 0 });
+    const first = batcher.infer(gate, history(1));
+    await gate.started(1);
+    const later = Array.from({ length: 5 }, (_value, i) => batcher.infer(gate, history(i + 2)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(gate.batchSizes).toEqual([1]);
+    gate.open();
+    await Promise.all([first, ...later]);
+    expect(gate.batchSizes).toEqual([1, 5]);
+    expect(batcher.stats.maxObservedInFlight).toBe(1);
+  });
+
+  it('cuts a waiting queue into batches of at most the maximum size', async () => {
+    const gate = new GatedRecommender(recommender);
+    const batcher = new InferenceBatcher({ maxBatchSize: 3, waitMs: 0 });
+    const first = batcher.infer(gate, history(1));
+    await gate.started(1);
+    const later = Array.from({ length: 7 }, (_value, i) => batcher.infer(gate, history(i + 2)));
+    gate.open();
+    await Promise.all([first, ...later]);
+
+    expect(gate.batchSizes).toEqual([1, 3, 3, 1]);
+    expect(batcher.stats.maxObservedInFlight).toBe(1);
+  });
+
+  it('runs up to maxInFlight batches at the same time', async () => {
+    const gate = new GatedRecommender(recommender);
+    const batcher = new InferenceBatcher({ maxBatchSize: 2, waitMs: 0, maxInFlight: 2 });
+    const requests = Array.from({ length: 6 }, (_value, i) => batcher.infer(gate, history(i)));
+    await gate.started(2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(gate.batchSizes).toEqual([2, 2]);
+    gate.open();
+    await Promise.all(requests);
+    expect(gate.batchSizes).toEqual([2, 2, 2]);
+    expect(batcher.stats.maxObservedInFlight).toBe(2);
   });
 
   it('reads the item embedding table once', async () => {

@@ -1,7 +1,6 @@
-import { Tensor as OrtTensor } from 'onnxruntime-node';
-import { InteractionSequence, packHistories } from '../model/qformer/batch';
-import { INFERENCE_OUTPUTS } from '../model/qformer/inference-graph';
-import { QFormerRecommender } from '../model/qformer/recommender';
+import type { InteractionSequence } from '../model/qformer/batch';
+import type { Recommendations } from '../model/qformer/recommender';
+import type { ServingRecommender } from '../models/serving-model';
 
 /** The model's output for one history. */
 export interface InferenceRow {
@@ -12,6 +11,8 @@ export interface InferenceRow {
   interests: Float32Array;
   /** [m, L] each query's cross-attention over the history slots; absent for `last` readout. */
   attention?: Float32Array;
+  /** [N + 1] every item's score, column 0 for padding. */
+  allScores: Float32Array;
 }
 
 /** Counters of the batched runs, for tests and diagnostics. */
@@ -19,12 +20,16 @@ export interface BatcherStats {
   runs: number;
   requests: number;
   largestBatch: number;
+  /** Largest number of runs of one model in flight at the same time. */
+  maxObservedInFlight: number;
 }
 
 export interface InferenceBatcherOptions {
   maxBatchSize: number;
-  /** Milliseconds the first request of a batch waits for others; 0 waits one event-loop turn. */
+  /** Milliseconds the first request of an idle model waits for others; 0 waits one turn. */
   waitMs: number;
+  /** Runs of one model in flight at the same time; more requests wait for the next batch. */
+  maxInFlight?: number;
 }
 
 interface PendingRequest {
@@ -33,102 +38,98 @@ interface PendingRequest {
   reject: (error: unknown) => void;
 }
 
-interface PendingBatch {
-  requests: PendingRequest[];
+/** Requests of one model waiting for a run, and that model's runs in flight. */
+interface ModelQueue {
+  waiting: PendingRequest[];
+  inFlight: number;
   timer?: NodeJS.Timeout;
 }
 
 /**
- * Groups concurrent inference requests for the same model into one ONNX Runtime run. A batch
- * runs when it reaches `maxBatchSize` requests or when its first request has waited `waitMs`.
- * Requests for different models (during a model swap) never share a run.
+ * Groups concurrent inference requests for the same model into one run (adaptive
+ * batching). While a model is idle, the first request waits `waitMs` for others. While
+ * `maxInFlight` runs of a model are in flight, new requests queue up and form the next
+ * batch, which starts as soon as a run ends. A queue that reaches `maxBatchSize` is cut into
+ * a batch of its own. Requests for different models (during a model swap) never share a run.
  */
 export class InferenceBatcher {
-  readonly stats: BatcherStats = { runs: 0, requests: 0, largestBatch: 0 };
-  private readonly pending = new Map<QFormerRecommender, PendingBatch>();
-  private readonly itemTables = new WeakMap<QFormerRecommender, Promise<Float32Array | null>>();
+  readonly stats: BatcherStats = { runs: 0, requests: 0, largestBatch: 0, maxObservedInFlight: 0 };
+  private readonly queues = new Map<ServingRecommender, ModelQueue>();
+  private readonly itemTables = new WeakMap<ServingRecommender, Promise<Float32Array | null>>();
+  private readonly maxInFlight: number;
 
-  constructor(private readonly options: InferenceBatcherOptions) {}
+  constructor(private readonly options: InferenceBatcherOptions) {
+    this.maxInFlight = options.maxInFlight ?? 1;
+  }
 
   /** Runs the model on one history, batched with the requests that arrive meanwhile. */
-  infer(recommender: QFormerRecommender, history: InteractionSequence): Promise<InferenceRow> {
+  infer(recommender: ServingRecommender, history: InteractionSequence): Promise<InferenceRow> {
     return new Promise<InferenceRow>((resolve, reject) => {
-      let batch = this.pending.get(recommender);
-      if (batch === undefined) {
-        batch = { requests: [] };
-        this.pending.set(recommender, batch);
+      const queue = this.queueOf(recommender);
+      queue.waiting.push({ history, resolve, reject });
+      if (queue.inFlight >= this.maxInFlight) {
+        return;
       }
-      batch.requests.push({ history, resolve, reject });
-
-      if (batch.requests.length >= this.options.maxBatchSize) {
-        this.flush(recommender, batch);
-      } else if (batch.timer === undefined) {
-        const scheduled = batch;
-        scheduled.timer = setTimeout(() => this.flush(recommender, scheduled), this.options.waitMs);
+      if (queue.waiting.length >= this.options.maxBatchSize) {
+        this.startRun(recommender, queue);
+      } else if (queue.timer === undefined) {
+        queue.timer = setTimeout(() => {
+          queue.timer = undefined;
+          this.startRun(recommender, queue);
+        }, this.options.waitMs);
       }
     });
   }
 
-  /**
-   * Scores every item for one history, row [N + 1] with column 0 for padding. Used when
-   * filters remove too many of the top-K; it runs alone because its output is large.
-   */
-  async scoreAll(
-    recommender: QFormerRecommender,
-    history: InteractionSequence,
-  ): Promise<Float32Array> {
-    const L = recommender.model.config.maxLength;
-    const packed = packHistories([history], L);
-    const outputs = await recommender.model.session.run(
-      {
-        items: new OrtTensor('int64', packed.items, [1, L]),
-        event_types: new OrtTensor('int64', packed.eventTypes, [1, L]),
-        lengths: new OrtTensor('int64', packed.lengths, [1]),
-      },
-      [INFERENCE_OUTPUTS.scores],
-    );
-    return outputs[INFERENCE_OUTPUTS.scores].data as Float32Array;
-  }
-
-  /**
-   * Returns the model's item embedding table [N + 1, d], read once per model, or null for
-   * models exported before the table became an output.
-   */
-  itemEmbeddingTable(recommender: QFormerRecommender): Promise<Float32Array | null> {
+  /** Returns the model's item embedding table [N + 1, d], read once per model, or null. */
+  itemEmbeddingTable(recommender: ServingRecommender): Promise<Float32Array | null> {
     let table = this.itemTables.get(recommender);
     if (table === undefined) {
-      table = readItemTable(recommender);
+      table = recommender.itemEmbeddings();
       this.itemTables.set(recommender, table);
     }
     return table;
   }
 
-  private flush(recommender: QFormerRecommender, batch: PendingBatch): void {
-    clearTimeout(batch.timer);
-    if (this.pending.get(recommender) === batch) {
-      this.pending.delete(recommender);
+  private queueOf(recommender: ServingRecommender): ModelQueue {
+    let queue = this.queues.get(recommender);
+    if (queue === undefined) {
+      queue = { waiting: [], inFlight: 0 };
+      this.queues.set(recommender, queue);
     }
-    void this.run(recommender, batch.requests);
+    return queue;
   }
 
-  private async run(recommender: QFormerRecommender, requests: PendingRequest[]): Promise<void> {
+  /** Starts a run of up to `maxBatchSize` waiting requests when a run slot is free. */
+  private startRun(recommender: ServingRecommender, queue: ModelQueue): void {
+    if (queue.inFlight >= this.maxInFlight || queue.waiting.length === 0) {
+      return;
+    }
+    clearTimeout(queue.timer);
+    queue.timer = undefined;
+    const requests = queue.waiting.splice(0, this.options.maxBatchSize);
+    queue.inFlight += 1;
+    this.stats.maxObservedInFlight = Math.max(this.stats.maxObservedInFlight, queue.inFlight);
+    void this.run(recommender, requests).finally(() => {
+      queue.inFlight -= 1;
+      if (queue.waiting.length > 0) {
+        this.startRun(recommender, queue);
+      } else if (queue.inFlight === 0 && queue.timer === undefined) {
+        this.queues.delete(recommender);
+      }
+    });
+  }
+
+  private async run(recommender: ServingRecommender, requests: PendingRequest[]): Promise<void> {
     this.stats.runs += 1;
     this.stats.requests += requests.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, requests.length);
     try {
-      const result = await recommender.recommend(requests.map((request) => request.history));
-      const m = recommender.interestCount;
-      const d = recommender.model.config.dim;
-      const L = recommender.model.config.maxLength;
-      const K = result.topK;
-      requests.forEach((request, b) => {
-        request.resolve({
-          topItems: result.items.subarray(b * K, (b + 1) * K),
-          topScores: result.scores.subarray(b * K, (b + 1) * K),
-          interests: result.interests.subarray(b * m * d, (b + 1) * m * d),
-          attention: result.attention?.subarray(b * m * L, (b + 1) * m * L),
-        });
-      });
+      const result = await recommender.recommend(
+        requests.map((request) => request.history),
+        { allScores: true },
+      );
+      requests.forEach((request, b) => request.resolve(rowOf(result, b)));
     } catch (error: unknown) {
       for (const request of requests) {
         request.reject(error);
@@ -137,21 +138,20 @@ export class InferenceBatcher {
   }
 }
 
-async function readItemTable(recommender: QFormerRecommender): Promise<Float32Array | null> {
-  const session = recommender.model.session;
-  if (!session.outputNames.includes(INFERENCE_OUTPUTS.itemEmbeddings)) {
-    return null;
+/** Cuts row `b` out of a batch's outputs, without copying. */
+function rowOf(result: Recommendations, b: number): InferenceRow {
+  const slice = <T extends Float32Array | Int32Array>(array: T): T => {
+    const size = array.length / result.batchSize;
+    return array.subarray(b * size, (b + 1) * size) as T;
+  };
+  if (result.allScores === undefined) {
+    throw new Error('the model returned no score rows');
   }
-  const L = recommender.model.config.maxLength;
-  // The table does not depend on the inputs; a one-interaction history satisfies the shapes.
-  const items = new BigInt64Array(L).fill(1n);
-  const outputs = await session.run(
-    {
-      items: new OrtTensor('int64', items, [1, L]),
-      event_types: new OrtTensor('int64', items, [1, L]),
-      lengths: new OrtTensor('int64', BigInt64Array.of(1n), [1]),
-    },
-    [INFERENCE_OUTPUTS.itemEmbeddings],
-  );
-  return outputs[INFERENCE_OUTPUTS.itemEmbeddings].data as Float32Array;
+  return {
+    topItems: slice(result.items),
+    topScores: slice(result.scores),
+    interests: slice(result.interests),
+    attention: result.attention === undefined ? undefined : slice(result.attention),
+    allScores: slice(result.allScores),
+  };
 }

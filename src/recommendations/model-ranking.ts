@@ -1,6 +1,6 @@
 import type { InteractionSequence } from '../model/qformer/batch';
 import type { Candidate } from './candidate-filter';
-import type { InferenceBatcher, InferenceRow } from './inference-batcher';
+import type { InferenceRow } from './inference-batcher';
 import type { PackedInteraction } from './explanations';
 import type { HistoryInteraction } from './recommendations.repository';
 import type { ServingModelView } from './serving-model-provider';
@@ -35,7 +35,7 @@ export function encodeHistory(
     }
     items.push(itemIndex);
     eventTypes.push(typeIndex);
-    interactions.push({ itemId: interaction.itemId, title: interaction.title });
+    interactions.push({ itemId: interaction.itemId, title: interaction.title ?? '' });
   }
   return {
     sequence: { items: Int32Array.from(items), eventTypes: Int32Array.from(eventTypes) },
@@ -45,27 +45,29 @@ export function encodeHistory(
 
 /**
  * Yields the model's ranking in chunks: first its fixed top-K, then, only when the consumer
- * asks for more (filters removed too many), every item ordered by the full score row, in
- * chunks that double in size.
+ * asks for more (filters removed too many), every other item ordered by the score row of
+ * the same run, in chunks that double in size.
  */
-export async function* modelCandidates(
+export function* modelCandidates(
   model: ServingModelView,
-  batcher: InferenceBatcher,
-  history: InteractionSequence,
   row: InferenceRow,
   firstChunkSize: number,
-): AsyncGenerator<Candidate[]> {
+): Generator<Candidate[]> {
   yield Array.from(row.topItems, (index, position) => ({
     itemId: model.vocabulary.itemId(index),
     score: row.topScores[position],
     modelIndex: index,
   }));
 
-  const scores = await batcher.scoreAll(model.recommender, history);
-  const order = Array.from({ length: scores.length - 1 }, (_value, i) => i + 1);
-  order.sort((a, b) => scores[b] - scores[a]);
+  const scores = row.allScores;
   const topK = new Set(row.topItems);
-  const rest = order.filter((index) => !topK.has(index));
+  const rest: number[] = [];
+  for (let index = 1; index < scores.length; index += 1) {
+    if (!topK.has(index)) {
+      rest.push(index);
+    }
+  }
+  rest.sort((a, b) => scores[b] - scores[a]);
   let start = 0;
   let size = Math.max(firstChunkSize, 1);
   while (start < rest.length) {

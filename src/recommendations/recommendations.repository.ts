@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Pool, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { RecommendationSource, ServedItem, StoredRequest } from './recommendation.types';
 
 /** A user's latest interactions, newest first; `userKey` is null for an unknown user. */
@@ -10,7 +12,8 @@ export interface UserHistory {
 
 export interface HistoryInteraction {
   itemId: string;
-  title: string;
+  /** Absent when the history was read without titles. */
+  title?: string;
   eventType: string;
 }
 
@@ -76,26 +79,113 @@ export const HISTORY_SQL = `
        ORDER BY occurred_at DESC, id DESC
        LIMIT $2
     ) x ON true
-    LEFT JOIN items i ON i.id = x.item_id
+    LEFT JOIN LATERAL (
+      SELECT external_id, title FROM items WHERE id = x.item_id
+    ) i ON true
    WHERE u.external_id = $1
    ORDER BY x.occurred_at DESC, x.id DESC`;
+
+/**
+ * Like HISTORY_SQL, without titles: it returns the items' primary keys, which
+ * `RecommendationsRepository` maps to external ids through a cache, so the statement touches
+ * no item rows.
+ */
+export const HISTORY_KEYS_SQL = `
+  SELECT u.id AS "userKey", x.item_id AS "itemKey", x.event_type AS "eventType"
+    FROM users u
+    LEFT JOIN LATERAL (
+      SELECT item_id, event_type, occurred_at, id FROM interactions
+       WHERE user_id = u.id
+       ORDER BY occurred_at DESC, id DESC
+       LIMIT $2
+    ) x ON true
+   WHERE u.external_id = $1
+   ORDER BY x.occurred_at DESC, x.id DESC`;
+
+/** Entries of the item key cache before it starts afresh. */
+const ITEM_KEY_CACHE_LIMIT = 1_000_000;
+
+/** A ranked list to filter, page and store in one statement (see `storeFilteredPage`). */
+export interface RankedListToStore {
+  /** Candidates, best first. */
+  candidates: { itemId: string; score: number }[];
+  userKey: string;
+  seenTypes: readonly string[] | null;
+  exclude: readonly string[];
+  /** Accepts only items in one of these categories; empty accepts every category. */
+  categories: readonly string[];
+  skip: number;
+  list: Omit<NewStoredList, 'items'>;
+}
+
+/**
+ * Filters ranked candidates like `takeFiltered` (deleted, hidden, seen, excluded, outside the
+ * categories), keeps the page after `$7` accepted items, ranks it from `$9 + 1`, and stores
+ * it, all in one statement. It stores nothing and returns no row when fewer than `$7 + $8`
+ * candidates pass.
+ */
+const STORE_FILTERED_PAGE_SQL = `
+  WITH seen AS (
+    SELECT DISTINCT item_id FROM interactions
+     WHERE user_id = $3 AND ($4::text[] IS NULL OR event_type = ANY($4::text[]))
+  ),
+  accepted AS (
+    SELECT c.position, c.item_id, c.score, i.title, i.categories
+      FROM unnest($1::text[], $2::float8[]) WITH ORDINALITY AS c(item_id, score, position)
+      JOIN items i ON i.external_id = c.item_id
+     WHERE NOT i.hidden
+       AND NOT (c.item_id = ANY($5::text[]))
+       AND (cardinality($6::text[]) = 0 OR i.categories && $6::text[])
+       AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = i.id)
+     ORDER BY c.position
+     LIMIT $7::int + $8::int
+  ),
+  page AS (
+    SELECT item_id, score, title, categories,
+           row_number() OVER (ORDER BY position) - $7::int + $9::int AS rank, position
+      FROM accepted
+     ORDER BY position
+    OFFSET $7::int
+  )
+  INSERT INTO recommendations (user_external_id, model_version_id, source, request, items)
+  SELECT $10, $11::uuid, $12, $13::jsonb,
+         (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'itemId', item_id, 'score', score, 'title', title,
+                   'categories', to_jsonb(categories), 'rank', rank) ORDER BY position),
+                 '[]'::jsonb)
+            FROM page)
+   WHERE (SELECT count(*) FROM accepted) = $7::int + $8::int
+  RETURNING id, created_at AS "createdAt", items`;
 
 /** SQL behind `GET /recommendations` and the stored lists. */
 @Injectable()
 export class RecommendationsRepository {
+  /** External id of each item primary key read so far (see `findHistory`). */
+  private readonly itemIds = new Map<string, string>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /**
    * Reads the user's `limit` latest interactions in one statement that walks the index
-   * `ix_interactions_user_occurred_at` backwards from the newest event.
+   * `ix_interactions_user_occurred_at` backwards from the newest event. Without `titles`,
+   * item ids come from a cache of primary key to external id. A cached entry stays valid
+   * because an item's key never changes and is never reused (deleting an item deletes its
+   * interactions). Keys not in the cache are read in one more statement.
    */
-  async findHistory(userId: string, limit: number): Promise<UserHistory> {
+  async findHistory(
+    userId: string,
+    limit: number,
+    options: { titles?: boolean } = {},
+  ): Promise<UserHistory> {
+    if (options.titles === false) {
+      return this.findHistoryByKeys(userId, limit);
+    }
     const rows: {
       userKey: string;
       itemId: string | null;
       title: string | null;
       eventType: string | null;
-    }[] = await this.dataSource.query(HISTORY_SQL, [userId, limit]);
+    }[] = await this.prepared('qrec_history', HISTORY_SQL, [userId, limit]);
     if (rows.length === 0) {
       return { userKey: null, interactions: [] };
     }
@@ -107,6 +197,42 @@ export class RecommendationsRepository {
         eventType: row.eventType as string,
       }));
     return { userKey: rows[0].userKey, interactions };
+  }
+
+  private async findHistoryByKeys(userId: string, limit: number): Promise<UserHistory> {
+    const rows: { userKey: string; itemKey: string | null; eventType: string | null }[] =
+      await this.prepared('qrec_history_keys', HISTORY_KEYS_SQL, [userId, limit]);
+    if (rows.length === 0) {
+      return { userKey: null, interactions: [] };
+    }
+    const keys = rows.flatMap((row) => (row.itemKey === null ? [] : [row.itemKey]));
+    await this.cacheItemKeys(keys);
+    const interactions: HistoryInteraction[] = [];
+    for (const row of rows) {
+      const itemId = row.itemKey === null ? undefined : this.itemIds.get(row.itemKey);
+      if (itemId !== undefined) {
+        interactions.push({ itemId, eventType: row.eventType as string });
+      }
+    }
+    return { userKey: rows[0].userKey, interactions };
+  }
+
+  /** Reads the external ids of the keys that are not cached yet. */
+  private async cacheItemKeys(keys: readonly string[]): Promise<void> {
+    const missing = [...new Set(keys.filter((key) => !this.itemIds.has(key)))];
+    if (missing.length === 0) {
+      return;
+    }
+    const found: { key: string; itemId: string }[] = await this.dataSource.query(
+      `SELECT id AS key, external_id AS "itemId" FROM items WHERE id = ANY($1::bigint[])`,
+      [missing],
+    );
+    if (this.itemIds.size + found.length > ITEM_KEY_CACHE_LIMIT) {
+      this.itemIds.clear();
+    }
+    for (const row of found) {
+      this.itemIds.set(String(row.key), row.itemId);
+    }
   }
 
   /**
@@ -122,7 +248,8 @@ export class RecommendationsRepository {
     if (itemIds.length === 0) {
       return [];
     }
-    return this.dataSource.query(
+    return this.prepared<CandidateItem>(
+      'qrec_candidates',
       `WITH seen AS (
          SELECT DISTINCT item_id FROM interactions
           WHERE user_id = $2 AND ($3::text[] IS NULL OR event_type = ANY($3::text[]))
@@ -161,7 +288,8 @@ export class RecommendationsRepository {
 
   /** Stores a served list in one INSERT and returns its id and time. */
   async insertList(list: NewStoredList): Promise<{ id: string; createdAt: Date }> {
-    const rows: { id: string; createdAt: Date }[] = await this.dataSource.query(
+    const rows: { id: string; createdAt: Date }[] = await this.prepared(
+      'qrec_insert_list',
       `INSERT INTO recommendations (user_external_id, model_version_id, source, request, items)
        VALUES ($1, $2, $3, $4, $5)
        RETURNING id, created_at AS "createdAt"`,
@@ -174,6 +302,61 @@ export class RecommendationsRepository {
       ],
     );
     return rows[0];
+  }
+
+  /**
+   * Filters, pages and stores a ranked list in one statement. Returns null, and stores
+   * nothing, when too few candidates pass, so the caller must look further down the ranking.
+   */
+  async storeFilteredPage(
+    ranked: RankedListToStore,
+    n: number,
+    offset: number,
+  ): Promise<{ id: string; createdAt: Date; items: ServedItem[] } | null> {
+    const rows: { id: string; createdAt: Date; items: ServedItem[] }[] = await this.prepared(
+      'qrec_store_filtered_page',
+      STORE_FILTERED_PAGE_SQL,
+      [
+        ranked.candidates.map((candidate) => candidate.itemId),
+        ranked.candidates.map((candidate) => candidate.score),
+        ranked.userKey,
+        ranked.seenTypes,
+        ranked.exclude,
+        ranked.categories,
+        ranked.skip,
+        n,
+        offset,
+        ranked.list.userId,
+        ranked.list.modelVersionId,
+        ranked.list.source,
+        JSON.stringify(ranked.list.request),
+      ],
+    );
+    if (rows.length === 0) {
+      return null;
+    }
+    const row = rows[0];
+    // jsonb reorders keys, so the items are rebuilt in the key order of the other paths.
+    const items = row.items.map((item) => ({
+      itemId: item.itemId,
+      score: item.score,
+      title: item.title,
+      categories: item.categories,
+      rank: Number(item.rank),
+    }));
+    return { id: row.id, createdAt: row.createdAt, items };
+  }
+
+  /**
+   * Runs a statement of the request path as a named prepared statement, which each pooled
+   * connection parses once instead of on every request.
+   * NOTE: a pooler in transaction mode breaks named statements unless it tracks them
+   * (PgBouncer 1.21 or later with `max_prepared_statements` set).
+   */
+  private async prepared<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const result = await pool.query<T & QueryResultRow>({ name, text, values });
+    return result.rows;
   }
 
   async findList(id: string): Promise<StoredList | null> {

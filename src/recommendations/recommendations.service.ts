@@ -1,7 +1,7 @@
 import type { RecommendationSettings } from '../config/app-config';
 import { AcceptedCandidate, Candidate, FilterRules, takeFiltered } from './candidate-filter';
 import { explainItem, ExplanationContext } from './explanations';
-import { InferenceBatcher } from './inference-batcher';
+import { InferenceBatcher, InferenceRow } from './inference-batcher';
 import { encodeHistory, modelCandidates } from './model-ranking';
 import { PopularRanking } from './popular-ranking';
 import {
@@ -22,6 +22,8 @@ interface RankedPage {
   modelVersionId: string | null;
   reason?: PopularReason;
   items: Omit<ServedItem, 'rank'>[];
+  /** Set when ranking already stored the page (see `storeFilteredPage`). */
+  stored?: StoredPage;
 }
 
 /** Per-request view of the user and the filters. */
@@ -31,6 +33,15 @@ interface RankingInput {
   rules: FilterRules;
   /** Accepted items to skip before the page starts. */
   skip: number;
+  /** The request as it is stored with the list. */
+  stored: StoredRequest;
+}
+
+/** A stored page: its id, time and items. */
+interface StoredPage {
+  id: string;
+  createdAt: Date;
+  items: ServedItem[];
 }
 
 /** Attribution of served lists to conversions, per model version and source. */
@@ -63,6 +74,7 @@ export class RecommendationsService {
     this.batcher = new InferenceBatcher({
       maxBatchSize: settings.batchMaxSize,
       waitMs: settings.batchWaitMs,
+      maxInFlight: settings.batchMaxInFlight,
     });
     this.popular = new PopularRanking(
       repository,
@@ -80,16 +92,6 @@ export class RecommendationsService {
       categories: request.categories,
     };
     const skip = Math.max(request.offset - earlier.length, 0);
-
-    const page = await this.models.use(async (model) => {
-      const history = await this.repository.findHistory(
-        request.userId,
-        model?.config.maxLength ?? 0,
-      );
-      return this.rank(model, { request, history, rules, skip });
-    });
-
-    const items = page.items.map((item, i) => ({ ...item, rank: request.offset + i + 1 }));
     const stored: StoredRequest = {
       n: request.n,
       offset: request.offset,
@@ -97,8 +99,38 @@ export class RecommendationsService {
       exclude: request.exclude,
       explain: request.explain,
       pageKey,
-      ...(page.reason === undefined ? {} : { reason: page.reason }),
     };
+
+    const page = await this.models.use(async (model) => {
+      // Titles are only shown in explanations.
+      const history = await this.repository.findHistory(
+        request.userId,
+        model?.config.maxLength ?? 0,
+        { titles: request.explain },
+      );
+      return this.rank(model, { request, history, rules, skip, stored });
+    });
+    if (page.reason !== undefined) {
+      stored.reason = page.reason;
+    }
+    const list = page.stored ?? (await this.store(request, page, stored));
+    return toResponse({
+      id: list.id,
+      createdAt: list.createdAt,
+      userId: request.userId,
+      modelVersionId: page.modelVersionId,
+      source: page.source,
+      request: stored,
+      items: list.items,
+    });
+  }
+
+  private async store(
+    request: RecommendationRequest,
+    page: RankedPage,
+    stored: StoredRequest,
+  ): Promise<StoredPage> {
+    const items = page.items.map((item, i) => ({ ...item, rank: request.offset + i + 1 }));
     const { id, createdAt } = await this.repository.insertList({
       userId: request.userId,
       modelVersionId: page.modelVersionId,
@@ -106,15 +138,7 @@ export class RecommendationsService {
       request: stored,
       items,
     });
-    return toResponse({
-      id,
-      createdAt,
-      userId: request.userId,
-      modelVersionId: page.modelVersionId,
-      source: page.source,
-      request: stored,
-      items,
-    });
+    return { id, createdAt, items };
   }
 
   /** Returns a stored list exactly as it was served. */
@@ -172,8 +196,12 @@ export class RecommendationsService {
     }
 
     const row = await this.batcher.infer(model.recommender, encoded.sequence);
+    const stored = await this.storeTopK(model, row, input);
+    if (stored !== null) {
+      return { source: 'model', modelVersionId: model.versionId, items: [], stored };
+    }
     const wanted = input.skip + input.request.n;
-    const chunks = modelCandidates(model, this.batcher, encoded.sequence, row, 2 * wanted);
+    const chunks = modelCandidates(model, row, 2 * wanted);
     const accepted = await this.filter(chunks, input);
     const page = accepted.slice(input.skip);
 
@@ -199,13 +227,47 @@ export class RecommendationsService {
     };
   }
 
+  /**
+   * Filters, pages and stores the model's top-K in one statement when no explanation is
+   * requested. Returns null, and stores nothing, when too few of the top-K pass the filters.
+   */
+  private async storeTopK(
+    model: ServingModelView,
+    row: InferenceRow,
+    input: RankingInput,
+  ): Promise<StoredPage | null> {
+    const userKey = input.history.userKey;
+    if (input.request.explain || userKey === null) {
+      return null;
+    }
+    const [topK] = modelCandidates(model, row, 0);
+    return this.repository.storeFilteredPage(
+      {
+        candidates: topK,
+        userKey,
+        seenTypes: this.settings.excludeSeenTypes,
+        exclude: [...input.rules.exclude],
+        categories: input.rules.categories,
+        skip: input.skip,
+        list: {
+          userId: input.request.userId,
+          modelVersionId: model.versionId,
+          source: 'model',
+          request: input.stored,
+        },
+      },
+      input.request.n,
+      input.request.offset,
+    );
+  }
+
   private async rankPopular(input: RankingInput, reason: PopularReason): Promise<RankedPage> {
     const ranking = await this.popular.get(input.request.categories);
     const candidates: Candidate[] = ranking.map((item) => ({
       itemId: item.itemId,
       score: item.events,
     }));
-    const accepted = await this.filter(oneChunk(candidates), input);
+    const accepted = await this.filter([candidates], input);
     return {
       source: 'popular',
       modelVersionId: null,
@@ -215,7 +277,7 @@ export class RecommendationsService {
   }
 
   private filter(
-    chunks: AsyncIterable<Candidate[]>,
+    chunks: Iterable<Candidate[]> | AsyncIterable<Candidate[]>,
     input: RankingInput,
   ): Promise<AcceptedCandidate[]> {
     const userKey = input.history.userKey;
@@ -240,10 +302,6 @@ function servedFields(candidate: AcceptedCandidate): Omit<ServedItem, 'rank'> {
     title: candidate.title,
     categories: candidate.categories,
   };
-}
-
-async function* oneChunk<T>(chunk: T[]): AsyncGenerator<T[]> {
-  yield await Promise.resolve(chunk);
 }
 
 function toResponse(list: StoredList): RecommendationList {

@@ -1,11 +1,11 @@
 import type { ItemVocabulary } from '../model/data/item-vocabulary';
 import type { QFormerConfig } from '../model/qformer/config';
-import type { QFormerRecommender } from '../model/qformer/recommender';
+import type { ServingRecommender } from '../models/serving-model';
 
 /** The parts of the active model that serving reads. */
 export interface ServingModelView {
   versionId: string;
-  recommender: QFormerRecommender;
+  recommender: ServingRecommender;
   vocabulary: ItemVocabulary;
   /** Event type of index i + 1; empty when the model was trained without event types. */
   eventTypes: string[];

@@ -19,6 +19,13 @@ export interface Recommendations {
   interests: Float32Array;
   /** [batch, m, L] each query's attention over the history slots; absent for `last` readout. */
   attention?: Float32Array;
+  /** [batch, N + 1] every item's score, column 0 for padding; only when asked for. */
+  allScores?: Float32Array;
+}
+
+export interface RecommendOptions {
+  /** Also returns every item's score (`allScores`), from the same run. */
+  allScores?: boolean;
 }
 
 /** Runs a loaded model on histories of item indices. */
@@ -72,8 +79,14 @@ export class QFormerRecommender {
     return results[INFERENCE_OUTPUTS.scores] as Float32Array;
   };
 
-  /** Returns the top-K items, interests and attention for each history. */
-  async recommend(histories: readonly InteractionSequence[]): Promise<Recommendations> {
+  /**
+   * Returns the top-K items, interests and attention for each history, and with
+   * `allScores` every item's score, all from one run per window.
+   */
+  async recommend(
+    histories: readonly InteractionSequence[],
+    options: RecommendOptions = {},
+  ): Promise<Recommendations> {
     const names: string[] = [
       INFERENCE_OUTPUTS.topItems,
       INFERENCE_OUTPUTS.topScores,
@@ -83,6 +96,9 @@ export class QFormerRecommender {
     if (hasAttention) {
       names.push(INFERENCE_OUTPUTS.attention);
     }
+    if (options.allScores === true) {
+      names.push(INFERENCE_OUTPUTS.scores);
+    }
     const results = await this.run(histories, names);
     return {
       batchSize: histories.length,
@@ -91,7 +107,34 @@ export class QFormerRecommender {
       scores: results[INFERENCE_OUTPUTS.topScores] as Float32Array,
       interests: results[INFERENCE_OUTPUTS.interests] as Float32Array,
       attention: hasAttention ? (results[INFERENCE_OUTPUTS.attention] as Float32Array) : undefined,
+      allScores:
+        options.allScores === true
+          ? (results[INFERENCE_OUTPUTS.scores] as Float32Array)
+          : undefined,
     };
+  }
+
+  /**
+   * Returns the item embedding table [N + 1, d], or null for models exported before the
+   * table became an output.
+   */
+  async itemEmbeddings(): Promise<Float32Array | null> {
+    const session = this.model.session;
+    if (!session.outputNames.includes(INFERENCE_OUTPUTS.itemEmbeddings)) {
+      return null;
+    }
+    const L = this.model.config.maxLength;
+    // The table does not depend on the inputs; a one-interaction history satisfies the shapes.
+    const items = new BigInt64Array(L).fill(1n);
+    const outputs = await session.run(
+      {
+        items: new OrtTensor('int64', items, [1, L]),
+        event_types: new OrtTensor('int64', items, [1, L]),
+        lengths: new OrtTensor('int64', BigInt64Array.of(1n), [1]),
+      },
+      [INFERENCE_OUTPUTS.itemEmbeddings],
+    );
+    return outputs[INFERENCE_OUTPUTS.itemEmbeddings].data as Float32Array;
   }
 
   /** Number of interest vectors per user. */

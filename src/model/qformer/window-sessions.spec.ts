@@ -116,4 +116,22 @@ describe('window sessions', () => {
     expect(actual.attention).toHaveLength(expected.attention!.length);
     expect(maxDifference(actual.attention!, expected.attention!)).toBeLessThan(TOLERANCE);
   });
+
+  it('returns every score from the recommending run, scattered per window', async () => {
+    const { full, windowed } = await recommenders();
+    const expected = await full.score(histories.map((history) => history.items));
+    const actual = await windowed.recommend(histories, { allScores: true });
+    const without = await windowed.recommend(histories);
+    await full.release();
+    await windowed.release();
+
+    expect(without.allScores).toBeUndefined();
+    expect(actual.allScores).toHaveLength(histories.length * (ITEM_COUNT + 1));
+    expect(maxDifference(actual.allScores!, expected)).toBeLessThan(TOLERANCE);
+    const row = ITEM_COUNT + 1;
+    histories.forEach((_history, user) => {
+      const best = actual.items[user * 6];
+      expect(actual.allScores![user * row + best]).toBeCloseTo(actual.scores[user * 6], 5);
+    });
+  });
 });

@@ -1,0 +1,181 @@
+import { Logger } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { InteractionSequence } from '../model/qformer/batch';
+import { type EncodedModel, ModelLoadError } from '../model/qformer/model-store';
+import type { RecommendOptions, Recommendations } from '../model/qformer/recommender';
+import type { InferenceWorkerData } from './inference-worker';
+import type { ServingRecommender } from './serving-model';
+import type { WorkerReply, WorkerRequest } from './worker-protocol';
+
+const logger = new Logger('WorkerRecommender');
+
+interface PendingCall {
+  resolve: (reply: WorkerReply) => void;
+  reject: (error: Error) => void;
+}
+
+/** Distributes a request without its id, so that `call` can add one. */
+type RequestBody = WorkerRequest extends infer R
+  ? R extends WorkerRequest
+    ? Omit<R, 'id'>
+    : never
+  : never;
+
+/**
+ * Runs a model version in a worker thread of its own, so that ONNX Runtime's runs, which
+ * compute on the calling thread, never block the event loop that serves HTTP and
+ * PostgreSQL. Outputs come back as transferred buffers, without a copy.
+ */
+export class WorkerRecommender implements ServingRecommender {
+  private nextId = 1;
+  private readonly pending = new Map<number, PendingCall>();
+  private failure: Error | null = null;
+  private releasing: Promise<void> | null = null;
+  private readonly ready: Promise<Extract<WorkerReply, { type: 'ready' }>>;
+  private info: { interestCount: number; windowLengths: number[] } | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    label: string,
+  ) {
+    this.ready = new Promise((resolve, reject) => {
+      // The first message reports whether the model loaded; later ones are replies.
+      worker.on('message', (reply: WorkerReply) => {
+        if (reply.type === 'ready') {
+          resolve(reply);
+        } else if (reply.type === 'failed') {
+          reject(new ModelLoadError(reply.message));
+        } else {
+          this.settle(reply);
+        }
+      });
+      worker.on('error', (error) => {
+        logger.error(`inference worker of ${label} failed: ${error.message}`);
+        reject(error);
+        this.fail(error);
+      });
+      worker.on('exit', (code) => {
+        const error = new Error(`inference worker of ${label} exited with code ${code}`);
+        if (this.info !== null && this.releasing === null) {
+          // NOTE: the version stays active, and its requests fail until another activation.
+          logger.error(error.message);
+        }
+        reject(error);
+        this.fail(error);
+      });
+    });
+  }
+
+  /**
+   * Starts a worker that loads `encoded` with the same checks as `loadEncodedModel`.
+   * Rejects with ModelLoadError when the worker cannot load it.
+   */
+  static async start(
+    encoded: EncodedModel,
+    label: string,
+    sessionOptions: InferenceSession.SessionOptions = {},
+  ): Promise<WorkerRecommender> {
+    const data: InferenceWorkerData = { encoded, label, sessionOptions };
+    const recommender = new WorkerRecommender(createWorker(data), label);
+    try {
+      const ready = await recommender.ready;
+      recommender.info = { interestCount: ready.interestCount, windowLengths: ready.windowLengths };
+    } catch (error) {
+      await recommender.worker.terminate();
+      throw error;
+    }
+    return recommender;
+  }
+
+  get interestCount(): number {
+    return this.loaded().interestCount;
+  }
+
+  get windowLengths(): number[] {
+    return this.loaded().windowLengths;
+  }
+
+  async recommend(
+    histories: readonly InteractionSequence[],
+    options: RecommendOptions = {},
+  ): Promise<Recommendations> {
+    const reply = await this.call({ type: 'recommend', histories: [...histories], options });
+    return (reply as Extract<WorkerReply, { type: 'recommended' }>).result;
+  }
+
+  async itemEmbeddings(): Promise<Float32Array | null> {
+    const reply = await this.call({ type: 'itemEmbeddings' });
+    return (reply as Extract<WorkerReply, { type: 'itemEmbeddings' }>).table;
+  }
+
+  /** Releases the sessions and ends the worker; later calls reject. */
+  release(): Promise<void> {
+    this.releasing ??= this.call({ type: 'release' })
+      .catch(() => undefined)
+      .then(async () => {
+        this.fail(new Error('the model was released'));
+        await this.worker.terminate();
+      });
+    return this.releasing;
+  }
+
+  private loaded(): { interestCount: number; windowLengths: number[] } {
+    if (this.info === null) {
+      throw new Error('the inference worker has not loaded its model');
+    }
+    return this.info;
+  }
+
+  private call(body: RequestBody): Promise<WorkerReply> {
+    if (this.failure !== null) {
+      return Promise.reject(this.failure);
+    }
+    const id = this.nextId;
+    this.nextId += 1;
+    return new Promise<WorkerReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...body, id });
+    });
+  }
+
+  private settle(reply: WorkerReply): void {
+    if (!('id' in reply)) {
+      return;
+    }
+    const call = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    if (reply.type === 'error') {
+      call?.reject(new Error(reply.message));
+    } else {
+      call?.resolve(reply);
+    }
+  }
+
+  /** Rejects every call in flight and every later call with `error`. */
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const call of this.pending.values()) {
+      call.reject(this.failure);
+    }
+    this.pending.clear();
+  }
+}
+
+/**
+ * Starts the compiled worker script; under ts-node or jest, where only the TypeScript
+ * source exists, it registers ts-node in the worker first.
+ */
+function createWorker(data: InferenceWorkerData): Worker {
+  const compiled = path.join(__dirname, 'inference-worker.js');
+  if (existsSync(compiled)) {
+    return new Worker(compiled, { workerData: data });
+  }
+  const source = path.join(__dirname, 'inference-worker.ts');
+  const script =
+    `require('ts-node').register({ transpileOnly: true });\n` +
+    `require(${JSON.stringify(source)});`;
+  return new Worker(script, { eval: true, workerData: data });
+}
