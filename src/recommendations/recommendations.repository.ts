@@ -359,8 +359,10 @@ export class RecommendationsRepository {
     return result.rows;
   }
 
+  /** Reads a stored list, prepared like the statements of the model route it is compared with. */
   async findList(id: string): Promise<StoredList | null> {
-    const rows: StoredList[] = await this.dataSource.query(
+    const rows: StoredList[] = await this.prepared(
+      'qrec_find_list',
       `SELECT ${STORED_LIST_COLUMNS} FROM recommendations WHERE id = $1`,
       [id],
     );
