@@ -6,8 +6,12 @@ import {
   InterestSelection,
   Readout,
 } from '../../model/qformer/config';
-import { DEFAULT_TRAINER_OPTIONS } from '../../model/qformer/trainer';
-import { runTrain } from './train-runner';
+import {
+  DEFAULT_TRAINER_OPTIONS,
+  LEARNING_RATE_SCHEDULES,
+  LearningRateScheduleKind,
+} from '../../model/qformer/trainer';
+import { DEFAULT_HOLDOUT_USERS, runTrain } from './train-runner';
 
 interface TrainFlags {
   data: string;
@@ -33,6 +37,8 @@ interface TrainFlags {
   batchSize: number;
   learningRate: number;
   warmupSteps: number;
+  lrSchedule: LearningRateScheduleKind;
+  minLearningRate: number;
   weightDecay: number;
   maxGradNorm: number;
   patience: number;
@@ -42,6 +48,7 @@ interface TrainFlags {
   threads: number;
   topK: number;
   progress: boolean;
+  holdoutUsers: number;
 }
 
 /** Adds `qrec train`, which trains the Q-Former recommender and saves it as a model directory. */
@@ -111,6 +118,20 @@ export function registerTrainCommand(program: Command): void {
     .option('--batch-size <n>', 'sequences per step', integer(1), trainer.batchSize)
     .option('--learning-rate <lr>', 'peak AdamW learning rate', decimal, trainer.learningRate)
     .option('--warmup-steps <n>', 'linear warm-up steps', integer(0), trainer.warmupSteps)
+    .addOption(
+      new Option(
+        '--lr-schedule <kind>',
+        'learning rate after the warm-up: constant, or cosine decay over --epochs',
+      )
+        .choices(LEARNING_RATE_SCHEDULES)
+        .default(trainer.learningRateSchedule),
+    )
+    .option(
+      '--min-learning-rate <lr>',
+      'final learning rate of the cosine schedule',
+      decimal,
+      trainer.minLearningRate,
+    )
     .option('--weight-decay <w>', 'AdamW decoupled weight decay', decimal, trainer.weightDecay)
     .option('--max-grad-norm <n>', 'gradient clipping norm', decimal, trainer.maxGradNorm)
     .option(
@@ -136,6 +157,13 @@ export function registerTrainCommand(program: Command): void {
       integer(0),
       0,
     )
+    .option(
+      '--holdout-users <n>',
+      'with val_input.txt/val_target.txt: users whose last training item selects the epoch; ' +
+        'the validation targets are read only for the final report',
+      integer(1),
+      DEFAULT_HOLDOUT_USERS,
+    )
     .option('--top-k <n>', 'K of the exported top-K output', integer(1), 100)
     .option('--no-progress', 'hide the progress bar')
     .action(async (flags: TrainFlags) => {
@@ -146,6 +174,7 @@ export function registerTrainCommand(program: Command): void {
         topK: flags.topK,
         threads: flags.threads,
         progress: flags.progress,
+        holdoutUsers: flags.holdoutUsers,
         model: {
           dim: flags.dim,
           maxLength: flags.maxLength,
@@ -169,6 +198,8 @@ export function registerTrainCommand(program: Command): void {
           batchSize: flags.batchSize,
           learningRate: flags.learningRate,
           warmupSteps: flags.warmupSteps,
+          learningRateSchedule: flags.lrSchedule,
+          minLearningRate: flags.minLearningRate,
           weightDecay: flags.weightDecay,
           maxGradNorm: flags.maxGradNorm,
           patience: flags.patience,

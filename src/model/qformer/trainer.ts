@@ -3,10 +3,10 @@ import { SequenceDataset } from '../data/sequence-dataset';
 import { SequenceSource } from '../data/sequence-source';
 import { EvaluationSet, leaveOneOutSplit } from '../data/split';
 import { ParameterTensor } from '../engine/optim/adamw';
-import { createLearningRateSchedule } from '../engine/optim/schedule';
+import { createLearningRateSchedule, LearningRateSchedule } from '../engine/optim/schedule';
 import { EngineSessionOptions } from '../engine/providers';
 import { createRng, permutation, Rng } from '../engine/random';
-import { evaluateRanking } from '../eval/ranking-evaluation';
+import { evaluateRanking, FullRankingMetrics } from '../eval/ranking-evaluation';
 import { InteractionSequence, NegativeSampler, TrainingBatchBuilder } from './batch';
 import { QFormerConfig } from './config';
 import { cloneParameters, initializeParameters, ParameterSpec } from './parameters';
@@ -39,6 +39,13 @@ export interface TrainerOptions {
   /** Peak AdamW learning rate after the linear warm-up. */
   learningRate: number;
   warmupSteps: number;
+  /**
+   * After the warm-up: `constant`, or `cosine`, a half cosine from `learningRate` down to
+   * `minLearningRate` at the end of the last planned epoch (`epochs`).
+   */
+  learningRateSchedule: LearningRateScheduleKind;
+  /** Final learning rate of the cosine schedule. */
+  minLearningRate: number;
   weightDecay: number;
   /** Maximum global gradient L2 norm; gradients above it are scaled down. */
   maxGradNorm: number;
@@ -67,6 +74,8 @@ export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = {
   batchSize: 64,
   learningRate: 1e-3,
   warmupSteps: 100,
+  learningRateSchedule: 'constant',
+  minLearningRate: 0,
   weightDecay: 0.01,
   maxGradNorm: 5,
   patience: 5,
@@ -74,6 +83,9 @@ export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = {
   lengthBuckets: true,
   validationBatchSize: 256,
 };
+
+export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine'] as const;
+export type LearningRateScheduleKind = (typeof LEARNING_RATE_SCHEDULES)[number];
 
 export interface StepProgress {
   epoch: number;
@@ -134,11 +146,10 @@ export async function trainQFormer(
     dropoutSeed: options.seed,
     sessionOptions: options.sessionOptions,
     optimizer: {
-      learningRate: createLearningRateSchedule({
-        kind: 'constant',
-        learningRate: options.learningRate,
-        warmupSteps: options.warmupSteps,
-      }),
+      learningRate: learningRateScheduleOf(
+        options,
+        plannedStepsPerEpoch(sequences, windowLengths, options.batchSize),
+      ),
       weightDecay: options.weightDecay,
       maxGradNorm: options.maxGradNorm,
     },
@@ -163,6 +174,73 @@ export async function trainQFormer(
     await step.release();
     await forward.release();
   }
+}
+
+/**
+ * Ranks every item for the users of `set` with the given weights (history removed, top 10).
+ * Used once after training to report figures on users that training never selected on.
+ */
+export async function evaluateParameters(
+  config: QFormerConfig,
+  parameters: readonly ParameterTensor[],
+  set: EvaluationSet,
+  itemPopularity: Int32Array,
+  sessionOptions?: EngineSessionOptions,
+): Promise<FullRankingMetrics> {
+  const itemCount = itemPopularity.length - 1;
+  const forward = await QFormerForward.create(config, itemCount, 10, sessionOptions);
+  try {
+    const report = await evaluateRanking(
+      (histories) => forward.score(histories, parameters),
+      set,
+      itemCount,
+      { itemPopularity, k: 10, batchSize: DEFAULT_TRAINER_OPTIONS.validationBatchSize },
+    );
+    return report.full;
+  } finally {
+    await forward.release();
+  }
+}
+
+/** The optimiser's schedule; the cosine decays over `options.epochs` epochs of steps. */
+export function learningRateScheduleOf(
+  options: TrainerOptions,
+  stepsPerEpoch: number,
+): LearningRateSchedule {
+  const { learningRate, warmupSteps } = options;
+  if (options.learningRateSchedule === 'constant') {
+    return createLearningRateSchedule({ kind: 'constant', learningRate, warmupSteps });
+  }
+  return createLearningRateSchedule({
+    kind: 'cosine',
+    learningRate,
+    warmupSteps,
+    totalSteps: Math.max(options.epochs * stepsPerEpoch, warmupSteps + 1),
+    minLearningRate: options.minLearningRate,
+  });
+}
+
+/** Steps of one epoch: each length bucket's sequences in batches, the last one partial. */
+function plannedStepsPerEpoch(
+  sequences: readonly InteractionSequence[],
+  windowLengths: readonly number[],
+  batchSize: number,
+): number {
+  const counts = new Map<number, number>();
+  for (const sequence of sequences) {
+    const windowLength = windowOf(sequence, windowLengths);
+    counts.set(windowLength, (counts.get(windowLength) ?? 0) + 1);
+  }
+  let steps = 0;
+  counts.forEach((count) => (steps += Math.ceil(count / batchSize)));
+  return steps;
+}
+
+/** The shortest window that holds a sequence's inputs (all but its last item), or the longest. */
+function windowOf(sequence: InteractionSequence, windowLengths: readonly number[]): number {
+  const L = windowLengths[windowLengths.length - 1];
+  const inputs = Math.min(sequence.items.length - 1, L);
+  return windowLengths.find((length) => length >= inputs) ?? L;
 }
 
 /** Parameters of the model; the training and the inference graph declare the same list. */
@@ -286,15 +364,13 @@ class EpochLoop {
    * the shortest window that fits a sequence's inputs. The batches run in random order.
    */
   private planBatches(sequences: InteractionSequence[]): PlannedBatch[] {
-    const L = this.windowLengths[this.windowLengths.length - 1];
     const open = new Map<number, InteractionSequence[]>(
       this.windowLengths.map((windowLength) => [windowLength, []]),
     );
     const batches: PlannedBatch[] = [];
     for (const position of permutation(this.rng, sequences.length)) {
       const sequence = sequences[position];
-      const inputs = Math.min(sequence.items.length - 1, L);
-      const windowLength = this.windowLengths.find((length) => length >= inputs) ?? L;
+      const windowLength = windowOf(sequence, this.windowLengths);
       const members = open.get(windowLength) as InteractionSequence[];
       members.push(sequence);
       if (members.length === this.options.batchSize) {
