@@ -237,7 +237,7 @@ function plannedStepsPerEpoch(
 }
 
 /** The shortest window that holds a sequence's inputs (all but its last item), or the longest. */
-function windowOf(sequence: InteractionSequence, windowLengths: readonly number[]): number {
+export function windowOf(sequence: InteractionSequence, windowLengths: readonly number[]): number {
   const L = windowLengths[windowLengths.length - 1];
   const inputs = Math.min(sequence.items.length - 1, L);
   return windowLengths.find((length) => length >= inputs) ?? L;
