@@ -94,6 +94,21 @@ describe('learningRateScheduleOf', () => {
     expect(schedule.learningRateAt(100)).toBeCloseTo(1e-5, 12);
     expect(schedule.learningRateAt(150)).toBeCloseTo(1e-5, 12);
   });
+
+  it('decays over the time budget when it ends before the planned epochs', () => {
+    let now = 100;
+    const schedule = learningRateScheduleOf(
+      { ...options, learningRateSchedule: 'cosine', maxSeconds: 60 },
+      20,
+      () => now,
+    );
+
+    expect(schedule.learningRateAt(1)).toBeCloseTo(2e-4, 12);
+    now = 130;
+    expect(schedule.learningRateAt(20)).toBeCloseTo(1e-3, 12);
+    now = 200;
+    expect(schedule.learningRateAt(21)).toBe(0);
+  });
 });
 
 describe('trainingDataFromSource', () => {

@@ -41,7 +41,8 @@ export interface TrainerOptions {
   warmupSteps: number;
   /**
    * After the warm-up: `constant`, or `cosine`, a half cosine from `learningRate` down to
-   * `minLearningRate` at the end of the last planned epoch (`epochs`).
+   * `minLearningRate` at the end of the last planned epoch (`epochs`) or of the time budget
+   * (`maxSeconds`), whichever comes first.
    */
   learningRateSchedule: LearningRateScheduleKind;
   /** Final learning rate of the cosine schedule. */
@@ -202,22 +203,41 @@ export async function evaluateParameters(
   }
 }
 
-/** The optimiser's schedule; the cosine decays over `options.epochs` epochs of steps. */
+/**
+ * The optimiser's schedule. The cosine decays over `options.epochs` epochs of steps, or over
+ * `options.maxSeconds` when that budget ends first: after the warm-up, its progress is the
+ * larger of the share of planned steps taken and the share of the time budget spent (timed
+ * from the first step), so a run stopped by its time limit also ends near the minimum.
+ */
 export function learningRateScheduleOf(
   options: TrainerOptions,
   stepsPerEpoch: number,
+  nowSeconds: () => number = () => performance.now() / 1000,
 ): LearningRateSchedule {
-  const { learningRate, warmupSteps } = options;
+  const { learningRate, warmupSteps, maxSeconds } = options;
   if (options.learningRateSchedule === 'constant') {
     return createLearningRateSchedule({ kind: 'constant', learningRate, warmupSteps });
   }
-  return createLearningRateSchedule({
+  const totalSteps = Math.max(options.epochs * stepsPerEpoch, warmupSteps + 1);
+  const cosine = createLearningRateSchedule({
     kind: 'cosine',
     learningRate,
     warmupSteps,
-    totalSteps: Math.max(options.epochs * stepsPerEpoch, warmupSteps + 1),
+    totalSteps,
     minLearningRate: options.minLearningRate,
   });
+  let started: number | undefined;
+  return {
+    learningRateAt(step: number): number {
+      started ??= nowSeconds();
+      if (maxSeconds === undefined || step <= warmupSteps) {
+        return cosine.learningRateAt(step);
+      }
+      const timeShare = Math.min(1, (nowSeconds() - started) / maxSeconds);
+      const stepByTime = warmupSteps + Math.ceil(timeShare * (totalSteps - warmupSteps));
+      return cosine.learningRateAt(Math.max(step, stepByTime));
+    },
+  };
 }
 
 /** Steps of one epoch: each length bucket's sequences in batches, the last one partial. */
