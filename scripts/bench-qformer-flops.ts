@@ -9,7 +9,7 @@
  *
  * The steps are real training steps on ML-1M batches planned as the trainer plans them
  * (length buckets, random order). FLOPs: 2*m*k*n for every MatMul node of the training graph,
- * which holds the forward and the backward pass (so the count is exact, not forward x 3 as in
+ * which contains the forward and the backward pass (so the count is exact, not forward x 3 as in
  * scripts/bench-engine.ts), with each batch's packed target count for the dynamic dimension;
  * other operators are not counted. A
  * plain 2048^3 MatMul (as in scripts/bench-engine.ts) runs after every fifth step, so that
@@ -174,7 +174,7 @@ interface PlannedBatch {
   sequences: InteractionSequence[];
 }
 
-/** One epoch's batches as the trainer plans them: grouped by window length, random order. */
+/** Plans one epoch's batches as the trainer does: grouped by window length, in random order. */
 function planEpoch(
   sequences: InteractionSequence[],
   windowLengths: readonly number[],

@@ -49,7 +49,7 @@ export interface TrainCommandResult extends TrainingResult {
   validation?: FullRankingMetrics;
 }
 
-/** What training selects on, and the users reported once after training. */
+/** Selection users of a training run, and the users reported once after it. */
 interface SelectionPlan {
   data: TrainingData;
   /** `holdout` (last training items of sampled users) or `validation` (leave-one-out). */
