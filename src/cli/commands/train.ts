@@ -121,7 +121,7 @@ export function registerTrainCommand(program: Command): void {
     .addOption(
       new Option(
         '--lr-schedule <kind>',
-        'learning rate after the warm-up: constant, or cosine decay over --epochs',
+        'learning rate after the warm-up: constant, or cosine decay over --epochs or --max-minutes, whichever ends first',
       )
         .choices(LEARNING_RATE_SCHEDULES)
         .default(trainer.learningRateSchedule),
