@@ -150,7 +150,12 @@ export function registerTrainCommand(program: Command): void {
       '--no-length-buckets',
       'train every batch with the full window instead of grouping sequences by length',
     )
-    .option('--max-minutes <m>', 'stop after the epoch that ends past this many minutes', decimal)
+    .option(
+      '--max-minutes <m>',
+      'time budget: stop after the epoch that ends past this many minutes',
+      decimal,
+      (trainer.maxSeconds ?? 0) / 60,
+    )
     .option(
       '--threads <n>',
       'ONNX Runtime intra-op threads (0: ONNX Runtime default)',

@@ -72,16 +72,18 @@ export interface TrainerOptions {
 
 export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = {
   epochs: 200,
-  batchSize: 64,
-  learningRate: 1e-3,
-  warmupSteps: 100,
-  learningRateSchedule: 'constant',
+  batchSize: 32,
+  learningRate: 2e-3,
+  warmupSteps: 50,
+  learningRateSchedule: 'cosine',
   minLearningRate: 0,
   weightDecay: 0.01,
   maxGradNorm: 5,
-  patience: 5,
+  patience: 10,
   seed: 42,
   lengthBuckets: true,
+  // A training run is budgeted in time, and the cosine schedule ends with the budget.
+  maxSeconds: 25 * 60,
   validationBatchSize: 256,
 };
 
