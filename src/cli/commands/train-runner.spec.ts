@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticSequences } from '../../model/qformer/testing/synthetic-sequences';
 import { runEvaluate } from './evaluate-runner';
-import { formatDuration, runTrain, TrainCommandOptions } from './train-runner';
+import { loadDataFolder } from '../../model/data/data-folder';
+import { formatDuration, runTrain, selectionPlan, TrainCommandOptions } from './train-runner';
 
 /** Writes generated sequences as a sequential-format train.txt (line N = user N). */
 async function writeDataFolder(folder: string): Promise<void> {
@@ -20,6 +21,23 @@ async function writeDataFolder(folder: string): Promise<void> {
     lines.push(Array.from(data.sequences.sequence(user)).join(' '));
   }
   await writeFile(join(folder, 'train.txt'), `${lines.join('\n')}\n`);
+}
+
+/**
+ * Adds the layout of the standard sequential split: the first `count` users are validation
+ * users whose val_input line is their train.txt line plus one item, and val_target the next.
+ */
+async function writeValidationFiles(folder: string, count: number): Promise<void> {
+  const lines = (await readFile(join(folder, 'train.txt'), 'utf8')).trim().split('\n');
+  const inputs: string[] = [];
+  const targets: string[] = [];
+  for (const line of lines.slice(0, count)) {
+    const items = line.split(' ');
+    inputs.push([...items, items[0]].join(' '));
+    targets.push(items[1]);
+  }
+  await writeFile(join(folder, 'val_input.txt'), `${inputs.join('\n')}\n`);
+  await writeFile(join(folder, 'val_target.txt'), `${targets.join('\n')}\n`);
 }
 
 function trainOptions(folder: string): TrainCommandOptions {
@@ -83,6 +101,42 @@ describe('runTrain', () => {
     expect(names).toEqual(['popular', 'qformer (m=2)']);
     const metrics = JSON.parse(await readFile(join(folder, 'model', 'metrics.json'), 'utf8'));
     expect(metrics.bestEpoch).toBeGreaterThanOrEqual(1);
+  });
+
+  it('selects on held-out training items of users outside the validation files', async () => {
+    await writeDataFolder(folder);
+    await writeValidationFiles(folder, 20);
+    const data = await loadDataFolder(folder, 'sequential');
+
+    const plan = selectionPlan(data, 30, 5);
+
+    const holdout = plan.data.validation!;
+    const validationUserIds = new Set(Array.from({ length: 20 }, (_, user) => `${user + 1}`));
+    expect(plan.label).toBe('holdout');
+    expect(plan.report).toBe(data.validation);
+    expect(holdout.targets).toHaveLength(30);
+    for (let user = 0; user < holdout.targets.length; user += 1) {
+      expect(validationUserIds.has(holdout.histories.userId(user))).toBe(false);
+    }
+    for (let user = 0; user < 20; user += 1) {
+      expect(plan.data.train.sequence(user)).toEqual(data.train.sequence(user));
+    }
+    expect(plan.data.train.interactionCount).toBe(data.train.interactionCount - 30);
+  });
+
+  it('reports the validation files once, after selecting on the holdout', async () => {
+    await writeDataFolder(folder);
+    await writeValidationFiles(folder, 20);
+
+    const result = await runTrain({ ...trainOptions(folder), holdoutUsers: 25 });
+
+    const epochLines = logged.filter((line) => line.startsWith('qrec train: epoch '));
+    expect(epochLines[0]).toMatch(/\| holdout NDCG@10 \d\.\d{4} HR@10/);
+    expect(result.validation?.ndcg).toBeGreaterThanOrEqual(0);
+    const metrics = JSON.parse(await readFile(join(folder, 'model', 'metrics.json'), 'utf8'));
+    expect(metrics.selection).toEqual({ kind: 'holdout', users: 25 });
+    expect(metrics.validation.ndcg).toBe(result.validation?.ndcg);
+    expect(logged.some((line) => line.includes('validation users (20, read once'))).toBe(true);
   });
 
   it('formats durations', () => {

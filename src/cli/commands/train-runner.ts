@@ -7,9 +7,15 @@ import {
 } from '../../model/data/data-folder';
 import { QFormerConfig, resolveConfig } from '../../model/qformer/config';
 import { saveModel } from '../../model/qformer/model-store';
+import { holdoutSplit, usersOfEvaluationSet, EvaluationSet } from '../../model/data/split';
+import { createRng } from '../../model/engine/random';
+import { FullRankingMetrics } from '../../model/eval/ranking-evaluation';
 import {
+  DEFAULT_TRAINER_OPTIONS,
   EpochSummary,
+  evaluateParameters,
   TrainerOptions,
+  TrainingData,
   TrainingResult,
   trainQFormer,
 } from '../../model/qformer/trainer';
@@ -29,16 +35,72 @@ export interface TrainCommandOptions {
   threads: number;
   /** Shows a progress bar on stderr when it is a terminal. */
   progress: boolean;
+  /**
+   * For a folder with its own validation files: users whose last training item is held out for
+   * early stopping and model selection (default `DEFAULT_HOLDOUT_USERS`).
+   */
+  holdoutUsers?: number;
+}
+
+export const DEFAULT_HOLDOUT_USERS = 1000;
+
+export interface TrainCommandResult extends TrainingResult {
+  /** The folder's validation users ranked once with the chosen weights (own validation files). */
+  validation?: FullRankingMetrics;
+}
+
+/** Selection users of a training run, and the users reported once after it. */
+interface SelectionPlan {
+  data: TrainingData;
+  /** `holdout` (last training items of sampled users) or `validation` (leave-one-out). */
+  label: 'holdout' | 'val';
+  /** The folder's validation users, ranked only once with the chosen weights. */
+  report?: EvaluationSet;
+}
+
+/**
+ * A folder with its own validation files: training selects on held-out last training items
+ * of users outside the validation set, and the validation targets are read only for the final
+ * report. A leave-one-out split: training selects on its validation items, and `qrec
+ * evaluate` reports the test items.
+ */
+export function selectionPlan(data: LoadedData, holdoutUsers: number, seed: number): SelectionPlan {
+  if (data.test !== undefined) {
+    return {
+      data: { vocabulary: data.vocabulary, train: data.train, validation: data.validation },
+      label: 'val',
+    };
+  }
+  const random = createRng(seed).fork('holdout');
+  const split = holdoutSplit(
+    data.train,
+    holdoutUsers,
+    () => random.next(),
+    usersOfEvaluationSet(data.train, data.validation),
+  );
+  return {
+    data: { vocabulary: data.vocabulary, train: split.train, validation: split.holdout },
+    label: 'holdout',
+    report: data.validation,
+  };
 }
 
 /** Loads the data, trains the model, saves it to `options.out` and returns the result. */
-export async function runTrain(options: TrainCommandOptions): Promise<TrainingResult> {
+export async function runTrain(options: TrainCommandOptions): Promise<TrainCommandResult> {
   const config = resolveConfig(options.model);
   const format = options.format ?? (await detectDataFormat(options.data));
   logLine(`loading ${options.data} as ${format}`);
   const data = await loadDataFolder(options.data, format);
   logLine(describeData(data));
   logLine(`model: ${JSON.stringify(config)}`);
+  const seed = options.trainer.seed ?? DEFAULT_TRAINER_OPTIONS.seed;
+  const plan = selectionPlan(data, options.holdoutUsers ?? DEFAULT_HOLDOUT_USERS, seed);
+  if (plan.label === 'holdout') {
+    logLine(
+      `selection: last training item of ${plan.data.validation?.targets.length} held-out users ` +
+        `(not validation users); validation targets are read only for the final report`,
+    );
+  }
 
   const started = performance.now();
   const progress = new EpochProgress(options.progress && process.stderr.isTTY === true);
@@ -48,12 +110,22 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainingRe
     onStep: (step) => progress.update(step.epoch, step.step, step.stepsPerEpoch, step.loss),
     onEpoch: (summary) => {
       progress.stop();
-      logLine(formatEpoch(summary, options.trainer.epochs));
+      logLine(formatEpoch(summary, options.trainer.epochs, plan.label));
     },
   };
-  const result = await trainQFormer(config, data, trainer);
+  const result = await trainQFormer(config, plan.data, trainer);
   progress.stop();
   const trainingSeconds = (performance.now() - started) / 1000;
+  const validation =
+    plan.report === undefined
+      ? undefined
+      : await evaluateParameters(
+          config,
+          result.parameters,
+          plan.report,
+          data.train.itemCounts(data.vocabulary.size),
+          trainer.sessionOptions,
+        );
 
   const best = result.epochs.find((summary) => summary.epoch === result.bestEpoch);
   await saveModel(options.out, {
@@ -64,6 +136,11 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainingRe
     metrics: {
       data: { folder: options.data, format, ...dataCounts(data) },
       trainer: { ...options.trainer, threads: options.threads },
+      selection: {
+        kind: plan.label === 'holdout' ? 'holdout' : 'leave-one-out validation',
+        users: plan.data.validation?.targets.length ?? 0,
+      },
+      validation,
       bestEpoch: result.bestEpoch,
       stopReason: result.stopReason,
       trainingSeconds,
@@ -73,11 +150,18 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainingRe
   });
   logLine(
     `saved ${options.out}: best epoch ${result.bestEpoch} of ${result.epochs.length} ` +
-      `(stopped by ${result.stopReason}), validation NDCG@10 ` +
+      `(stopped by ${result.stopReason}), ${plan.label} NDCG@10 ` +
       `${formatMetric(best?.validationNdcg10)}, HR@10 ${formatMetric(best?.validationHitRate10)}, ` +
       `${formatDuration(trainingSeconds)}`,
   );
-  return result;
+  if (validation !== undefined) {
+    logLine(
+      `validation users (${plan.report?.targets.length}, read once, after training): ` +
+        `NDCG@10 ${formatMetric(validation.ndcg)}, HR@10 ${formatMetric(validation.hitRate)}, ` +
+        `MRR ${formatMetric(validation.mrr)}`,
+    );
+  }
+  return { ...result, validation };
 }
 
 function dataCounts(data: LoadedData): Record<string, number> {
@@ -98,12 +182,16 @@ function describeData(data: LoadedData): string {
 }
 
 /** Formats an epoch's log line: loss, validation metrics, throughput, elapsed time and ETA. */
-export function formatEpoch(summary: EpochSummary, maxEpochs: number | undefined): string {
+export function formatEpoch(
+  summary: EpochSummary,
+  maxEpochs: number | undefined,
+  label = 'val',
+): string {
   const epoch = maxEpochs === undefined ? `${summary.epoch}` : `${summary.epoch}/${maxEpochs}`;
   return [
     `epoch ${epoch}`,
     `loss ${summary.loss.toFixed(4)}`,
-    `val NDCG@10 ${formatMetric(summary.validationNdcg10)} HR@10 ${formatMetric(summary.validationHitRate10)}`,
+    `${label} NDCG@10 ${formatMetric(summary.validationNdcg10)} HR@10 ${formatMetric(summary.validationHitRate10)}`,
     `${summary.sequencesPerSecond.toFixed(1)} seq/s`,
     `elapsed ${formatDuration(summary.elapsedSeconds)}`,
     `ETA ${formatDuration(summary.etaSeconds)}`,

@@ -7,13 +7,18 @@ import {
   QFormerConfig,
   Readout,
 } from '../../model/qformer/config';
-import { DEFAULT_TRAINER_OPTIONS, TrainerOptions } from '../../model/qformer/trainer';
+import {
+  DEFAULT_TRAINER_OPTIONS,
+  LEARNING_RATE_SCHEDULES,
+  LearningRateScheduleKind,
+  TrainerOptions,
+} from '../../model/qformer/trainer';
 import { parseIsoTimestamp } from '../../common/validation/iso-timestamp';
 import { loadConfig } from '../../config/app-config';
 import { DEFAULT_VALIDATION_USERS } from '../../models/train-from-database';
 import { ensureSchema, withDatabase, withDataSource } from '../cli-database';
 import { runTrainFromDatabase } from './train-database-runner';
-import { runTrain } from './train-runner';
+import { DEFAULT_HOLDOUT_USERS, runTrain } from './train-runner';
 
 interface TrainFlags {
   data?: string;
@@ -43,6 +48,8 @@ interface TrainFlags {
   batchSize: number;
   learningRate: number;
   warmupSteps: number;
+  lrSchedule: LearningRateScheduleKind;
+  minLearningRate: number;
   weightDecay: number;
   maxGradNorm: number;
   patience: number;
@@ -52,6 +59,7 @@ interface TrainFlags {
   threads: number;
   topK: number;
   progress: boolean;
+  holdoutUsers: number;
 }
 
 /**
@@ -64,7 +72,8 @@ export function registerTrainCommand(program: Command): void {
   program
     .command('train')
     .description(
-      'Train the Q-Former sequential recommender and stop early on validation NDCG@10. ' +
+      'Train the Q-Former sequential recommender and stop early on the NDCG@10 of held-out ' +
+        'interactions. ' +
         'With --data, save the best epoch as a model directory (ONNX model, item ids, ' +
         'configuration, metrics); with --from-db, train on the interactions in the service ' +
         'database and register the best epoch as a model version',
@@ -141,6 +150,20 @@ export function registerTrainCommand(program: Command): void {
     .option('--batch-size <n>', 'sequences per step', integer(1), trainer.batchSize)
     .option('--learning-rate <lr>', 'peak AdamW learning rate', decimal, trainer.learningRate)
     .option('--warmup-steps <n>', 'linear warm-up steps', integer(0), trainer.warmupSteps)
+    .addOption(
+      new Option(
+        '--lr-schedule <kind>',
+        'learning rate after the warm-up: constant, or cosine decay over --epochs or --max-minutes, whichever ends first',
+      )
+        .choices(LEARNING_RATE_SCHEDULES)
+        .default(trainer.learningRateSchedule),
+    )
+    .option(
+      '--min-learning-rate <lr>',
+      'final learning rate of the cosine schedule',
+      decimal,
+      trainer.minLearningRate,
+    )
     .option('--weight-decay <w>', 'AdamW decoupled weight decay', decimal, trainer.weightDecay)
     .option('--max-grad-norm <n>', 'gradient clipping norm', decimal, trainer.maxGradNorm)
     .option(
@@ -159,12 +182,24 @@ export function registerTrainCommand(program: Command): void {
       '--no-length-buckets',
       'train every batch with the full window instead of grouping sequences by length',
     )
-    .option('--max-minutes <m>', 'stop after the epoch that ends past this many minutes', decimal)
+    .option(
+      '--max-minutes <m>',
+      'time budget: stop after the epoch that ends past this many minutes',
+      decimal,
+      (trainer.maxSeconds ?? 0) / 60,
+    )
     .option(
       '--threads <n>',
       'ONNX Runtime intra-op threads (0: ONNX Runtime default)',
       integer(0),
       0,
+    )
+    .option(
+      '--holdout-users <n>',
+      'with val_input.txt/val_target.txt: users whose last training item selects the epoch; ' +
+        'the validation targets are read only for the final report',
+      integer(1),
+      DEFAULT_HOLDOUT_USERS,
     )
     .option('--top-k <n>', 'K of the exported top-K output', integer(1), 100)
     .option('--no-progress', 'hide the progress bar')
@@ -183,6 +218,7 @@ export function registerTrainCommand(program: Command): void {
         topK: flags.topK,
         threads: flags.threads,
         progress: flags.progress,
+        holdoutUsers: flags.holdoutUsers,
         model,
         trainer,
       });
@@ -255,6 +291,8 @@ function trainerOptions(flags: TrainFlags): Partial<TrainerOptions> {
     batchSize: flags.batchSize,
     learningRate: flags.learningRate,
     warmupSteps: flags.warmupSteps,
+    learningRateSchedule: flags.lrSchedule,
+    minLearningRate: flags.minLearningRate,
     weightDecay: flags.weightDecay,
     maxGradNorm: flags.maxGradNorm,
     patience: flags.patience,

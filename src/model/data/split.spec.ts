@@ -1,5 +1,5 @@
 import { SequenceDataset, SequenceDatasetBuilder } from './sequence-dataset';
-import { leaveOneOutSplit } from './split';
+import { holdoutSplit, leaveOneOutSplit, usersOfEvaluationSet } from './split';
 
 function datasetOf(sequences: Record<string, number[]>): SequenceDataset {
   const builder = new SequenceDatasetBuilder();
@@ -84,3 +84,61 @@ describe('leaveOneOutSplit', () => {
     expect(split.test.histories.userId(1)).toBe('u3');
   });
 });
+
+describe('holdoutSplit', () => {
+  const train = datasetOf({
+    a: [1, 2, 3, 4],
+    b: [5, 6, 7],
+    c: [1, 2],
+    d: [3, 4, 5, 6],
+    e: [7, 1, 2],
+  });
+
+  it('moves the last item of drawn users out of training', () => {
+    const split = holdoutSplit(train, 2, seededRandom(1), new Set([0]));
+
+    expect(split.holdout.targets).toHaveLength(2);
+    expect(split.train.userCount).toBe(5);
+    expect(split.train.interactionCount).toBe(train.interactionCount - 2);
+    for (let user = 0; user < split.holdout.targets.length; user += 1) {
+      const id = split.holdout.histories.userId(user);
+      const position = ['a', 'b', 'c', 'd', 'e'].indexOf(id);
+      const original = Array.from(train.sequence(position));
+      expect(Array.from(split.holdout.histories.sequence(user))).toEqual(original.slice(0, -1));
+      expect(split.holdout.targets[user]).toBe(original[original.length - 1]);
+      expect(Array.from(split.train.sequence(position))).toEqual(original.slice(0, -1));
+    }
+  });
+
+  it('never draws excluded users or users too short to evaluate', () => {
+    const split = holdoutSplit(train, 10, seededRandom(2), new Set([0, 3]));
+
+    const drawn = Array.from({ length: split.holdout.targets.length }, (_, user) =>
+      split.holdout.histories.userId(user),
+    );
+    expect(drawn.sort()).toEqual(['b', 'e']);
+    expect(Array.from(split.train.sequence(0))).toEqual([1, 2, 3, 4]);
+    expect(Array.from(split.train.sequence(2))).toEqual([1, 2]);
+    expect(Array.from(split.train.sequence(3))).toEqual([3, 4, 5, 6]);
+  });
+});
+
+describe('usersOfEvaluationSet', () => {
+  it('finds training users whose sequence is an evaluation history or that minus one item', () => {
+    const train = datasetOf({ a: [1, 2, 3], b: [4, 5], c: [6, 7, 1] });
+    const set = {
+      histories: datasetOf({ x: [1, 2, 3, 9], y: [6, 7, 1] }),
+      targets: Int32Array.from([4, 2]),
+    };
+
+    expect([...usersOfEvaluationSet(train, set)].sort()).toEqual([0, 2]);
+  });
+});
+
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}

@@ -66,3 +66,80 @@ export function leaveOneOutSplit(dataset: SequenceDataset): LeaveOneOutSplit {
     trainOnlyUserCount,
   };
 }
+
+export interface HoldoutSplit {
+  /** The training sequences with each held-out user's last item removed. */
+  train: SequenceDataset;
+  /** History: a held-out user's training sequence without its last item. Target: that item. */
+  holdout: EvaluationSet;
+}
+
+/**
+ * Holds out the last training item of up to `userCount` users, drawn at random (seeded), for
+ * early stopping and model selection, so that the folder's own validation targets never
+ * steer training. Users listed in `excluded` (by position) and users with fewer than
+ * `MIN_ITEMS_FOR_EVALUATION` items are never drawn.
+ */
+export function holdoutSplit(
+  train: SequenceDataset,
+  userCount: number,
+  random: () => number,
+  excluded: ReadonlySet<number> = new Set(),
+): HoldoutSplit {
+  const candidates: number[] = [];
+  for (let user = 0; user < train.userCount; user += 1) {
+    if (!excluded.has(user) && train.sequence(user).length >= MIN_ITEMS_FOR_EVALUATION) {
+      candidates.push(user);
+    }
+  }
+  const chosen = new Set(sampleWithoutReplacement(candidates, userCount, random));
+  const kept = new SequenceDatasetBuilder();
+  const histories = new SequenceDatasetBuilder();
+  const targets: number[] = [];
+  for (let user = 0; user < train.userCount; user += 1) {
+    const sequence = train.sequence(user);
+    if (!chosen.has(user)) {
+      kept.add(train.userId(user), sequence);
+      continue;
+    }
+    const history = sequence.subarray(0, sequence.length - 1);
+    kept.add(train.userId(user), history);
+    histories.add(train.userId(user), history);
+    targets.push(sequence[sequence.length - 1]);
+  }
+  return {
+    train: kept.build(),
+    holdout: { histories: histories.build(), targets: Int32Array.from(targets) },
+  };
+}
+
+/**
+ * Positions of the training users that are an evaluation set's users: a user's training
+ * sequence equals that user's evaluation history, or the history without its last item (the
+ * standard sequential ML-1M split keeps one more item out of `train.txt` for its validation
+ * users).
+ */
+export function usersOfEvaluationSet(train: SequenceDataset, set: EvaluationSet): Set<number> {
+  const keys = new Set<string>();
+  for (const history of set.histories.sequences()) {
+    keys.add(history.join(' '));
+    keys.add(history.subarray(0, history.length - 1).join(' '));
+  }
+  const users = new Set<number>();
+  for (let user = 0; user < train.userCount; user += 1) {
+    if (keys.has(train.sequence(user).join(' '))) {
+      users.add(user);
+    }
+  }
+  return users;
+}
+
+function sampleWithoutReplacement(values: number[], count: number, random: () => number): number[] {
+  const pool = [...values];
+  const size = Math.min(count, pool.length);
+  for (let index = 0; index < size; index += 1) {
+    const pick = index + Math.floor(random() * (pool.length - index));
+    [pool[index], pool[pick]] = [pool[pick], pool[index]];
+  }
+  return pool.slice(0, size);
+}

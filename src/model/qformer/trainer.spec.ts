@@ -4,7 +4,13 @@ import { SequenceSource } from '../data/sequence-source';
 import { evaluateRanking } from '../eval/ranking-evaluation';
 import { resolveConfig } from './config';
 import { syntheticSequences } from './testing/synthetic-sequences';
-import { EpochSummary, trainingDataFromSource, trainQFormer } from './trainer';
+import {
+  DEFAULT_TRAINER_OPTIONS,
+  EpochSummary,
+  learningRateScheduleOf,
+  trainingDataFromSource,
+  trainQFormer,
+} from './trainer';
 
 const data = syntheticSequences({
   users: 400,
@@ -64,6 +70,44 @@ describe('trainQFormer', () => {
 
     expect(result.stopReason).toBe('time');
     expect(result.epochs).toHaveLength(1);
+  });
+});
+
+describe('learningRateScheduleOf', () => {
+  const options = { ...DEFAULT_TRAINER_OPTIONS, learningRate: 2e-3, warmupSteps: 10, epochs: 5 };
+
+  it('keeps the peak rate after the warm-up when constant', () => {
+    const schedule = learningRateScheduleOf({ ...options, learningRateSchedule: 'constant' }, 20);
+
+    expect(schedule.learningRateAt(5)).toBeCloseTo(1e-3, 12);
+    expect(schedule.learningRateAt(100)).toBe(2e-3);
+  });
+
+  it('decays by a cosine to the minimum at the end of the last planned epoch', () => {
+    const schedule = learningRateScheduleOf(
+      { ...options, learningRateSchedule: 'cosine', minLearningRate: 1e-5 },
+      20,
+    );
+
+    expect(schedule.learningRateAt(10)).toBeCloseTo(2e-3, 12);
+    expect(schedule.learningRateAt(55)).toBeCloseTo((2e-3 + 1e-5) / 2, 12);
+    expect(schedule.learningRateAt(100)).toBeCloseTo(1e-5, 12);
+    expect(schedule.learningRateAt(150)).toBeCloseTo(1e-5, 12);
+  });
+
+  it('decays over the time budget when it ends before the planned epochs', () => {
+    let now = 100;
+    const schedule = learningRateScheduleOf(
+      { ...options, learningRateSchedule: 'cosine', maxSeconds: 60 },
+      20,
+      () => now,
+    );
+
+    expect(schedule.learningRateAt(1)).toBeCloseTo(2e-4, 12);
+    now = 130;
+    expect(schedule.learningRateAt(20)).toBeCloseTo(1e-3, 12);
+    now = 200;
+    expect(schedule.learningRateAt(21)).toBe(0);
   });
 });
 

@@ -3,10 +3,10 @@ import { SequenceDataset } from '../data/sequence-dataset';
 import { SequenceSource } from '../data/sequence-source';
 import { EvaluationSet, leaveOneOutSplit } from '../data/split';
 import { ParameterTensor } from '../engine/optim/adamw';
-import { createLearningRateSchedule } from '../engine/optim/schedule';
+import { createLearningRateSchedule, LearningRateSchedule } from '../engine/optim/schedule';
 import { EngineSessionOptions } from '../engine/providers';
 import { createRng, permutation, Rng } from '../engine/random';
-import { evaluateRanking } from '../eval/ranking-evaluation';
+import { evaluateRanking, FullRankingMetrics } from '../eval/ranking-evaluation';
 import { InteractionSequence, NegativeSampler, TrainingBatchBuilder } from './batch';
 import { QFormerConfig } from './config';
 import { cloneParameters, initializeParameters, ParameterSpec } from './parameters';
@@ -39,6 +39,14 @@ export interface TrainerOptions {
   /** Peak AdamW learning rate after the linear warm-up. */
   learningRate: number;
   warmupSteps: number;
+  /**
+   * After the warm-up: `constant`, or `cosine`, a half cosine from `learningRate` down to
+   * `minLearningRate` at the end of the last planned epoch (`epochs`) or of the time budget
+   * (`maxSeconds`), whichever comes first.
+   */
+  learningRateSchedule: LearningRateScheduleKind;
+  /** Final learning rate of the cosine schedule. */
+  minLearningRate: number;
   weightDecay: number;
   /** Maximum global gradient L2 norm; gradients above it are scaled down. */
   maxGradNorm: number;
@@ -64,16 +72,23 @@ export interface TrainerOptions {
 
 export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = {
   epochs: 200,
-  batchSize: 64,
-  learningRate: 1e-3,
-  warmupSteps: 100,
+  batchSize: 32,
+  learningRate: 2e-3,
+  warmupSteps: 50,
+  learningRateSchedule: 'cosine',
+  minLearningRate: 0,
   weightDecay: 0.01,
   maxGradNorm: 5,
-  patience: 5,
+  patience: 10,
   seed: 42,
   lengthBuckets: true,
+  // A training run is budgeted in time, and the cosine schedule ends with the budget.
+  maxSeconds: 25 * 60,
   validationBatchSize: 256,
 };
+
+export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine'] as const;
+export type LearningRateScheduleKind = (typeof LEARNING_RATE_SCHEDULES)[number];
 
 export interface StepProgress {
   epoch: number;
@@ -134,11 +149,10 @@ export async function trainQFormer(
     dropoutSeed: options.seed,
     sessionOptions: options.sessionOptions,
     optimizer: {
-      learningRate: createLearningRateSchedule({
-        kind: 'constant',
-        learningRate: options.learningRate,
-        warmupSteps: options.warmupSteps,
-      }),
+      learningRate: learningRateScheduleOf(
+        options,
+        plannedStepsPerEpoch(sequences, windowLengths, options.batchSize),
+      ),
       weightDecay: options.weightDecay,
       maxGradNorm: options.maxGradNorm,
     },
@@ -163,6 +177,92 @@ export async function trainQFormer(
     await step.release();
     await forward.release();
   }
+}
+
+/**
+ * Ranks every item for the users of `set` with the given weights (history removed, top 10).
+ * Used once after training to report figures on users that training never selected on.
+ */
+export async function evaluateParameters(
+  config: QFormerConfig,
+  parameters: readonly ParameterTensor[],
+  set: EvaluationSet,
+  itemPopularity: Int32Array,
+  sessionOptions?: EngineSessionOptions,
+): Promise<FullRankingMetrics> {
+  const itemCount = itemPopularity.length - 1;
+  const forward = await QFormerForward.create(config, itemCount, 10, sessionOptions);
+  try {
+    const report = await evaluateRanking(
+      (histories) => forward.score(histories, parameters),
+      set,
+      itemCount,
+      { itemPopularity, k: 10, batchSize: DEFAULT_TRAINER_OPTIONS.validationBatchSize },
+    );
+    return report.full;
+  } finally {
+    await forward.release();
+  }
+}
+
+/**
+ * The optimiser's schedule. The cosine decays over `options.epochs` epochs of steps, or over
+ * `options.maxSeconds` when that budget ends first: after the warm-up, its progress is the
+ * larger of the share of planned steps taken and the share of the time budget spent (timed
+ * from the first step), so a run stopped by its time limit also ends near the minimum.
+ */
+export function learningRateScheduleOf(
+  options: TrainerOptions,
+  stepsPerEpoch: number,
+  nowSeconds: () => number = () => performance.now() / 1000,
+): LearningRateSchedule {
+  const { learningRate, warmupSteps, maxSeconds } = options;
+  if (options.learningRateSchedule === 'constant') {
+    return createLearningRateSchedule({ kind: 'constant', learningRate, warmupSteps });
+  }
+  const totalSteps = Math.max(options.epochs * stepsPerEpoch, warmupSteps + 1);
+  const cosine = createLearningRateSchedule({
+    kind: 'cosine',
+    learningRate,
+    warmupSteps,
+    totalSteps,
+    minLearningRate: options.minLearningRate,
+  });
+  let started: number | undefined;
+  return {
+    learningRateAt(step: number): number {
+      started ??= nowSeconds();
+      if (maxSeconds === undefined || step <= warmupSteps) {
+        return cosine.learningRateAt(step);
+      }
+      const timeShare = Math.min(1, (nowSeconds() - started) / maxSeconds);
+      const stepByTime = warmupSteps + Math.ceil(timeShare * (totalSteps - warmupSteps));
+      return cosine.learningRateAt(Math.max(step, stepByTime));
+    },
+  };
+}
+
+/** Steps of one epoch: each length bucket's sequences in batches, the last one partial. */
+function plannedStepsPerEpoch(
+  sequences: readonly InteractionSequence[],
+  windowLengths: readonly number[],
+  batchSize: number,
+): number {
+  const counts = new Map<number, number>();
+  for (const sequence of sequences) {
+    const windowLength = windowOf(sequence, windowLengths);
+    counts.set(windowLength, (counts.get(windowLength) ?? 0) + 1);
+  }
+  let steps = 0;
+  counts.forEach((count) => (steps += Math.ceil(count / batchSize)));
+  return steps;
+}
+
+/** The shortest window that holds a sequence's inputs (all but its last item), or the longest. */
+export function windowOf(sequence: InteractionSequence, windowLengths: readonly number[]): number {
+  const L = windowLengths[windowLengths.length - 1];
+  const inputs = Math.min(sequence.items.length - 1, L);
+  return windowLengths.find((length) => length >= inputs) ?? L;
 }
 
 /** Parameters of the model; the training and the inference graph declare the same list. */
@@ -286,15 +386,13 @@ class EpochLoop {
    * the shortest window that fits a sequence's inputs. The batches run in random order.
    */
   private planBatches(sequences: InteractionSequence[]): PlannedBatch[] {
-    const L = this.windowLengths[this.windowLengths.length - 1];
     const open = new Map<number, InteractionSequence[]>(
       this.windowLengths.map((windowLength) => [windowLength, []]),
     );
     const batches: PlannedBatch[] = [];
     for (const position of permutation(this.rng, sequences.length)) {
       const sequence = sequences[position];
-      const inputs = Math.min(sequence.items.length - 1, L);
-      const windowLength = this.windowLengths.find((length) => length >= inputs) ?? L;
+      const windowLength = windowOf(sequence, this.windowLengths);
       const members = open.get(windowLength) as InteractionSequence[];
       members.push(sequence);
       if (members.length === this.options.batchSize) {
