@@ -38,6 +38,9 @@ export interface ModelServingOptions {
 
 const MAX_RECONNECT_DELAY_MS = 30_000;
 
+/** PostgreSQL error code of a connection ended by a server shutdown. */
+const ADMIN_SHUTDOWN = '57P01';
+
 /** A loaded version and the `use()` calls that still run on it. */
 interface Holder {
   model: ServingModel;
@@ -347,7 +350,13 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
       }
     });
     client.on('error', (error) => {
-      this.logger.warn(`LISTEN connection failed: ${error.message}`);
+      // 57P01 (admin_shutdown) is a server stopping on purpose, as an embedded server does
+      // when Ctrl+C reaches the whole process group; the reconnect below covers a restart.
+      if ((error as { code?: string }).code === ADMIN_SHUTDOWN) {
+        this.logger.log(`LISTEN connection closed by a database shutdown: ${error.message}`);
+      } else {
+        this.logger.warn(`LISTEN connection failed: ${error.message}`);
+      }
       this.reconnect(client);
     });
     client.on('end', () => this.reconnect(client));
@@ -382,7 +391,7 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
     }
     const delay = this.reconnectDelayMs;
     this.reconnectDelayMs = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
-    this.logger.warn(`reconnecting the LISTEN connection in ${delay} ms`);
+    this.logger.log(`reconnecting the LISTEN connection in ${delay} ms`);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       void this.connectListener().then(() => {

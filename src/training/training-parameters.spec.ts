@@ -80,6 +80,14 @@ describe('parseStartTrainingRequest', () => {
     expect(problems[0].problem).toMatch(/^is not an allowed field; allowed fields are /);
   });
 
+  it('lists the sections among top-level fields', () => {
+    const problem = problemsOf({ modell: {} })[0].problem;
+
+    expect(problem).toBe(
+      'is not an allowed field; allowed fields are model, trainer, topK, validationUsers, force',
+    );
+  });
+
   it('rejects eventTypeCount, which the data sets', () => {
     expect(problemsOf({ model: { eventTypeCount: 3 } })[0].field).toBe('model.eventTypeCount');
   });

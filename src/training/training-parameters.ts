@@ -84,7 +84,7 @@ export function parseStartTrainingRequest(body: unknown): StartTrainingRequest {
 
   const problems: ErrorDetail[] = [];
   const { model: modelValue, trainer: trainerValue, ...topLevel } = body as Record<string, unknown>;
-  const top = readFields(topLevel, TOP_LEVEL_RULES, '', problems);
+  const top = readFields(topLevel, TOP_LEVEL_RULES, '', problems, ['model', 'trainer']);
   const model = readSection(modelValue, 'model', MODEL_RULES, problems);
   const trainer = readSection(trainerValue, 'trainer', TRAINER_RULES, problems);
   if (problems.length === 0) {
@@ -126,8 +126,10 @@ function readFields(
   rules: Readonly<Record<string, FieldRule>>,
   prefix: string,
   problems: ErrorDetail[],
+  sections: readonly string[] = [],
 ): Record<string, unknown> {
   const accepted: Record<string, unknown> = {};
+  const allowed = [...sections, ...Object.keys(rules)].join(', ');
   for (const [name, value] of Object.entries(fields)) {
     const field = `${prefix}${name}`;
     const rule = Object.hasOwn(rules, name) ? rules[name] : undefined;
@@ -135,7 +137,7 @@ function readFields(
       problems.push({
         field,
         value: previewValue(value),
-        problem: `is not an allowed field; allowed fields are ${Object.keys(rules).join(', ')}`,
+        problem: `is not an allowed field; allowed fields are ${allowed}`,
       });
       continue;
     }
