@@ -1,14 +1,9 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { openDataSource } from '../src/database/data-source';
 import { createTestDatabase } from './setup/test-database';
 import { clusteredInteractions, seedInteractions } from './support/models';
+import { execFileAsync, ROOT, runCli } from './support/cli';
 
-const execFileAsync = promisify(execFile);
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const TINY_TRAINING = [
   '--cutoff',
@@ -36,26 +31,6 @@ const TINY_TRAINING = [
   '--threads',
   '1',
 ];
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI with DATABASE_URL set, as a user would from a shell (no terminal). */
-async function runCli(databaseUrl: string, args: string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await execFileAsync('node', [CLI, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
 
 describe('qrec train --from-db and qrec models', () => {
   let database: { url: string; drop: () => Promise<void> };

@@ -1,36 +1,11 @@
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { migrations } from '../../migrations';
 import { createTestDatabase } from '../setup/test-database';
 import { countRows, createFixtureFolder, writeFixture } from './import-helpers';
+import { execFileAsync, ROOT, runCli } from '../support/cli';
 
 /** Names of every migration, in the order they run. */
 const MIGRATION_NAMES = migrations.map((migration) => migration.name);
-
-const execFileAsync = promisify(execFile);
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI with DATABASE_URL set, as a user would from a shell (no terminal). */
-async function runCli(databaseUrl: string, args: string[]): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await execFileAsync('node', [CLI, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
 
 describe('qrec import CLI', () => {
   let database: { url: string; drop: () => Promise<void> };
