@@ -9,10 +9,9 @@
  *
  * The steps are real training steps on ML-1M batches planned as the trainer plans them
  * (length buckets, random order). FLOPs: 2*m*k*n for every MatMul node of the training graph,
- * which contains the forward and the backward pass (so the count is exact, not forward x 3 as in
- * scripts/bench-engine.ts), with each batch's packed target count for the dynamic dimension;
- * other operators are not counted. A
- * plain 2048^3 MatMul (as in scripts/bench-engine.ts) runs after every fifth step, so that
+ * with each batch's packed target count for the dynamic dimension. The graph contains the
+ * forward and the backward pass, so the MatMul count is exact rather than forward x 3 as in
+ * scripts/bench-engine.ts. Other operators are not counted. A plain 2048^3 MatMul (as in scripts/bench-engine.ts) runs after every fifth step, so that
  * load from other processes affects both alike.
  */
 import { GraphNode, Graph } from '../src/model/engine/graph';

@@ -350,8 +350,8 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
       }
     });
     client.on('error', (error) => {
-      // 57P01 (admin_shutdown) is a server stopping on purpose, as an embedded server does
-      // when Ctrl+C reaches the whole process group; the reconnect below covers a restart.
+      // 57P01 (admin_shutdown) means the server stopped on purpose, as an embedded server does
+      // when Ctrl+C reaches the whole process group. The reconnect below covers a restart.
       if ((error as { code?: string }).code === ADMIN_SHUTDOWN) {
         this.logger.log(`LISTEN connection closed by a database shutdown: ${error.message}`);
       } else {

@@ -4,7 +4,7 @@ import type { InteractionSequence } from '../model/qformer/batch';
 import type { RecommendOptions, Recommendations } from '../model/qformer/recommender';
 
 /**
- * What serving needs from a loaded model: `QFormerRecommender` in this thread, or
+ * The recommender interface that serving uses: `QFormerRecommender` in this thread, or
  * `WorkerRecommender`, which runs the same recommender in a worker thread.
  */
 export interface ServingRecommender {

@@ -33,8 +33,8 @@ export interface TrainFromDatabaseOptions {
   onEpoch?: (summary: EpochSummary) => void;
   onStep?: (progress: StepProgress) => void;
   /**
-   * Users whose last interaction is held out for validation, drawn at random (seeded by the
-   * trainer seed) among users with at least two interactions; default 1,000.
+   * Number of users whose last interaction is held out for validation (default 1,000). They
+   * are drawn at random, seeded by the trainer seed, among users with two or more interactions.
    */
   validationUsers?: number;
 }

@@ -25,9 +25,9 @@ type RequestBody = WorkerRequest extends infer R
   : never;
 
 /**
- * Runs a model version in a worker thread of its own, so that ONNX Runtime's runs, which
- * compute on the calling thread, never block the event loop that serves HTTP and
- * PostgreSQL. Outputs come back as transferred buffers, without a copy.
+ * Runs a model version in a worker thread of its own. ONNX Runtime computes on the calling
+ * thread, so runs made here do not block the event loop that serves HTTP and PostgreSQL.
+ * Outputs come back as transferred buffers, without a copy.
  */
 export class WorkerRecommender implements ServingRecommender {
   private nextId = 1;

@@ -45,7 +45,7 @@ export function encodeHistory(
 
 /**
  * Yields the model's ranking in chunks: first its fixed top-K, then, only when the consumer
- * asks for more (filters removed too many), every other item ordered by the score row of
+ * requests more (filters removed too many), every other item ordered by the score row of
  * the same run, in chunks that double in size.
  */
 export function* modelCandidates(

@@ -200,8 +200,8 @@ export class RecommendationsService {
     if (stored !== null) {
       return { source: 'model', modelVersionId: model.versionId, items: [], stored };
     }
-    const wanted = input.skip + input.request.n;
-    const chunks = modelCandidates(model, row, 2 * wanted);
+    const needed = input.skip + input.request.n;
+    const chunks = modelCandidates(model, row, 2 * needed);
     const accepted = await this.filter(chunks, input);
     const page = accepted.slice(input.skip);
 

@@ -84,6 +84,6 @@ export class WorkerProcess {
 
 /** Describes a worker exit without a result, for the run's error. */
 export function describeWorkerExit(pid: number | undefined, exit: WorkerExit): string {
-  const how = exit.signal === null ? `with code ${exit.code}` : `by signal ${exit.signal}`;
-  return `training worker process ${pid ?? '(unknown pid)'} exited ${how} before reporting a result`;
+  const ending = exit.signal === null ? `with code ${exit.code}` : `by signal ${exit.signal}`;
+  return `training worker process ${pid ?? '(unknown pid)'} exited ${ending} before reporting a result`;
 }

@@ -59,10 +59,10 @@ interface SelectionPlan {
 }
 
 /**
- * A folder with its own validation files: training selects on held-out last training items
- * of users outside the validation set, and the validation targets are read only for the final
- * report. A leave-one-out split: training selects on its validation items, and `qrec
- * evaluate` reports the test items.
+ * Chooses the items that select the best epoch. For a folder with its own validation files,
+ * training selects on held-out last training items of users outside the validation set, and
+ * the validation targets are read only for the final report. For a leave-one-out split,
+ * training selects on its validation items, and `qrec evaluate` reports the test items.
  */
 export function selectionPlan(data: LoadedData, holdoutUsers: number, seed: number): SelectionPlan {
   if (data.test !== undefined) {

@@ -124,7 +124,7 @@ describe('holdoutSplit', () => {
 });
 
 describe('usersOfEvaluationSet', () => {
-  it('finds training users whose sequence is an evaluation history or that minus one item', () => {
+  it('matches evaluation users in training', () => {
     const train = datasetOf({ a: [1, 2, 3], b: [4, 5], c: [6, 7, 1] });
     const set = {
       histories: datasetOf({ x: [1, 2, 3, 9], y: [6, 7, 1] }),

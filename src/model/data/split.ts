@@ -114,10 +114,10 @@ export function holdoutSplit(
 }
 
 /**
- * Positions of the training users that are an evaluation set's users: a user's training
- * sequence equals that user's evaluation history, or the history without its last item (the
- * standard sequential ML-1M split keeps one more item out of `train.txt` for its validation
- * users).
+ * Returns the positions of the training users who are also in an evaluation set. A user
+ * matches when the training sequence equals the evaluation history or that history without
+ * its last item, because the sequential ML-1M split keeps one more item of its validation
+ * users out of `train.txt`.
  */
 export function usersOfEvaluationSet(train: SequenceDataset, set: EvaluationSet): Set<number> {
   const keys = new Set<string>();

@@ -32,7 +32,7 @@ export interface RecommendOptions {
 export class QFormerRecommender {
   /**
    * Builds a recommender. `windows` are optional sessions over the same weights for shorter
-   * histories (see window-sessions.ts): each history runs in the shortest window that holds
+   * histories (see window-sessions.ts): each history runs in the shortest window that fits
    * it, and the results come back as if every history ran in the full window.
    */
   constructor(

@@ -83,7 +83,7 @@ describe('learningRateScheduleOf', () => {
     expect(schedule.learningRateAt(100)).toBe(2e-3);
   });
 
-  it('decays by a cosine to the minimum at the end of the last planned epoch', () => {
+  it('cosine ends at the minimum', () => {
     const schedule = learningRateScheduleOf(
       { ...options, learningRateSchedule: 'cosine', minLearningRate: 1e-5 },
       20,

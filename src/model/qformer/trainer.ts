@@ -206,10 +206,10 @@ export async function evaluateParameters(
 }
 
 /**
- * The optimiser's schedule. The cosine decays over `options.epochs` epochs of steps, or over
- * `options.maxSeconds` when that budget ends first: after the warm-up, its progress is the
- * larger of the share of planned steps taken and the share of the time budget spent (timed
- * from the first step), so a run stopped by its time limit also ends near the minimum.
+ * Returns the optimiser's schedule. The cosine decays over `options.epochs` epochs of steps,
+ * or over `options.maxSeconds` when that budget ends first. After the warm-up its progress is
+ * the larger of the share of planned steps taken and the share of the time budget spent
+ * (timed from the first step), so a run stopped by its time limit also ends near the minimum.
  */
 export function learningRateScheduleOf(
   options: TrainerOptions,
@@ -258,7 +258,7 @@ function plannedStepsPerEpoch(
   return steps;
 }
 
-/** The shortest window that holds a sequence's inputs (all but its last item), or the longest. */
+/** Returns the shortest window that fits a sequence's inputs (all but its last item), or the longest. */
 export function windowOf(sequence: InteractionSequence, windowLengths: readonly number[]): number {
   const L = windowLengths[windowLengths.length - 1];
   const inputs = Math.min(sequence.items.length - 1, L);
