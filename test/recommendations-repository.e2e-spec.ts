@@ -5,6 +5,7 @@ import {
   HISTORY_KEYS_SQL,
   HISTORY_SQL,
   RecommendationsRepository,
+  STORE_FILTERED_PAGE_SQL,
 } from '../src/recommendations/recommendations.repository';
 import { createTestDatabase } from './setup/test-database';
 
@@ -170,6 +171,31 @@ describe('RecommendationsRepository', () => {
     // Only the purchase counts as seen: old-hit, first in the ranking, passes.
     expect(viewsOnly?.items.map((item) => item.itemId)).toEqual(['old-hit']);
     expect(await countLists()).toBe(before + 2);
+  });
+
+  it('store plan probes and hashes', async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(`SET plan_cache_mode = force_generic_plan`);
+      await runner.query(
+        `PREPARE store_page (text[], float8[], bigint, text[], text[], text[], int, int, int,
+                             text, uuid, text, jsonb) AS ${STORE_FILTERED_PAGE_SQL}`,
+      );
+      const rows: { 'QUERY PLAN': string }[] = await runner.query(
+        `EXPLAIN EXECUTE store_page('{quiet,old-hit}', '{2,1}', 1, NULL, '{}', '{}', 0, 1, 0,
+                                    'u1', NULL, 'model', '{}')`,
+      );
+      const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+
+      expect(plan).toContain('Index Scan using uq_items_external_id on items');
+      expect(plan).toContain('hashed SubPlan');
+      expect(plan).not.toMatch(/Seq Scan on items/);
+    } finally {
+      await runner.query(`DEALLOCATE store_page`);
+      await runner.query(`RESET plan_cache_mode`);
+      await runner.release();
+    }
   });
 
   it('ranks popular items in the window', async () => {

@@ -123,20 +123,27 @@ export interface RankedListToStore {
  * categories), keeps the page after `$7` accepted items, ranks it from `$9 + 1`, and stores
  * it, all in one statement. It stores nothing and returns no row when fewer than `$7 + $8`
  * candidates pass.
+ *
+ * The form keeps one plan fast for every user: after a few runs PostgreSQL usually runs a
+ * prepared statement with a generic plan, made without the parameters' values. Each candidate is one index probe (LATERAL … LIMIT 1). The user's seen items
+ * are read once into a hash (`NOT IN`, a hashed subplan). With `NOT EXISTS` the generic plan
+ * compared each candidate with every seen item, and with a plain join it could scan `items`.
  */
-const STORE_FILTERED_PAGE_SQL = `
+export const STORE_FILTERED_PAGE_SQL = `
   WITH seen AS (
-    SELECT DISTINCT item_id FROM interactions
+    SELECT item_id FROM interactions
      WHERE user_id = $3 AND ($4::text[] IS NULL OR event_type = ANY($4::text[]))
   ),
   accepted AS (
     SELECT c.position, c.item_id, c.score, i.title, i.categories
       FROM unnest($1::text[], $2::float8[]) WITH ORDINALITY AS c(item_id, score, position)
-      JOIN items i ON i.external_id = c.item_id
-     WHERE NOT i.hidden
-       AND NOT (c.item_id = ANY($5::text[]))
-       AND (cardinality($6::text[]) = 0 OR i.categories && $6::text[])
-       AND NOT EXISTS (SELECT 1 FROM seen s WHERE s.item_id = i.id)
+      CROSS JOIN LATERAL (
+        SELECT id, title, categories FROM items
+         WHERE external_id = c.item_id AND NOT hidden
+           AND (cardinality($6::text[]) = 0 OR categories && $6::text[])
+         LIMIT 1) i
+     WHERE NOT (c.item_id = ANY($5::text[]))
+       AND i.id NOT IN (SELECT item_id FROM seen)
      ORDER BY c.position
      LIMIT $7::int + $8::int
   ),
