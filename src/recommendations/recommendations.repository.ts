@@ -125,9 +125,10 @@ export interface RankedListToStore {
  * candidates pass.
  *
  * The form keeps one plan fast for every user: after a few runs PostgreSQL usually runs a
- * prepared statement with a generic plan, made without the parameters' values. Each candidate is one index probe (LATERAL … LIMIT 1). The user's seen items
- * are read once into a hash (`NOT IN`, a hashed subplan). With `NOT EXISTS` the generic plan
- * compared each candidate with every seen item, and with a plain join it could scan `items`.
+ * prepared statement with a generic plan, made without the parameters' values. Each
+ * candidate is one index probe (LATERAL … LIMIT 1). The user's seen items are read once into
+ * a hash (`NOT IN`, a hashed subplan). With `NOT EXISTS` the generic plan compared each
+ * candidate with every seen item, and with a plain join it could scan `items`.
  */
 export const STORE_FILTERED_PAGE_SQL = `
   WITH seen AS (
