@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
 import { openDatabaseConnection } from './database/database-connection';
+import { leaveShutdownSignalsToCaller } from './database/embedded-postgres';
 import { DatabaseLifecycle } from './database/database.module';
 
 async function bootstrap(): Promise<void> {
@@ -22,6 +23,8 @@ async function bootstrap(): Promise<void> {
       { bufferLogs: true, bodyParser: false, abortOnError: false },
     );
     configureApp(app, config);
+    // Nest's shutdown hooks now handle the signals: they drain HTTP, then stop the database.
+    leaveShutdownSignalsToCaller();
     await app.listen(config.http.port, config.http.host);
   } catch (error) {
     // Stop an embedded server this process started, so a failed start leaves none behind.

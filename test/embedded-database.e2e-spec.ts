@@ -83,6 +83,26 @@ async function putItem(baseUrl: string, id: string): Promise<number> {
   return response.status;
 }
 
+/** Posts `count` events for one user. Returns the status, or 'refused' when no response came. */
+async function postEvents(baseUrl: string, user: number, count: number): Promise<number | string> {
+  const events = Array.from({ length: count }, (_, i) => ({
+    userId: `drain-user-${user}`,
+    itemId: 'drain',
+    type: 'view',
+    eventId: `drain-${user}-${i}`,
+  }));
+  try {
+    const response = await fetch(`${baseUrl}/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
+    return response.status;
+  } catch {
+    return 'refused';
+  }
+}
+
 describe('embedded database', () => {
   let parent: string;
   let dataDir: string;
@@ -99,12 +119,14 @@ describe('embedded database', () => {
     for (const service of started) {
       await stopService(service, 'SIGTERM');
     }
-    const orphan = postmasterPid(dataDir);
-    if (orphan !== undefined) {
-      try {
-        process.kill(orphan, 'SIGINT');
-      } catch {
-        // Already gone.
+    for (const folder of [dataDir, path.join(parent, 'drain')]) {
+      const orphan = postmasterPid(folder);
+      if (orphan !== undefined) {
+        try {
+          process.kill(orphan, 'SIGINT');
+        } catch {
+          // Already gone.
+        }
       }
     }
     rmSync(parent, { recursive: true, force: true });
@@ -141,6 +163,26 @@ describe('embedded database', () => {
     const response = await fetch(`${second.baseUrl}/items/kept-2`);
     expect(response.status).toBe(200);
     expect(second.output()).toContain('"embeddedServerOwned":false');
+  });
+
+  it('finishes requests in flight on SIGTERM', async () => {
+    // A folder of its own, so that this service starts and owns its server.
+    const drainDir = path.join(parent, 'drain');
+    const service = await startService(drainDir);
+    started.push(service);
+    expect(await putItem(service.baseUrl, 'drain')).toBe(201);
+
+    const requests = Array.from({ length: 16 }, (_, i) => postEvents(service.baseUrl, i, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await stopService(service, 'SIGTERM');
+    const outcomes = await Promise.all(requests);
+
+    // A request either completes or is refused when the server has closed, never a 5xx.
+    expect(outcomes.filter((outcome) => outcome === 201).length).toBeGreaterThan(0);
+    expect(outcomes.filter((outcome) => typeof outcome === 'number' && outcome !== 201)).toEqual(
+      [],
+    );
+    expect(postmasterPid(drainDir)).toBeUndefined();
   });
 
   it('stops on pending migrations when told not to run them', async () => {

