@@ -65,7 +65,7 @@ export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
   qformerBlocks: 1,
   heads: 2,
   feedForwardDim: 128,
-  dropout: 0.2,
+  dropout: 0.1,
   relativePositionBias: true,
   slotConditioning: true,
   readout: 'qformer',

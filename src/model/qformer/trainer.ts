@@ -73,7 +73,7 @@ export interface TrainerOptions {
 export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = {
   epochs: 200,
   batchSize: 32,
-  learningRate: 2e-3,
+  learningRate: 4e-3,
   warmupSteps: 50,
   learningRateSchedule: 'cosine',
   minLearningRate: 0,
