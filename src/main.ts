@@ -23,7 +23,7 @@ async function bootstrap(): Promise<void> {
       { bufferLogs: true, bodyParser: false, abortOnError: false },
     );
     configureApp(app, config);
-    // Nest's shutdown hooks now handle the signals: they drain HTTP, then stop the database.
+    // Nest's shutdown hooks handle these signals: they close HTTP, then stop the database.
     leaveShutdownSignalsToCaller();
     await app.listen(config.http.port, config.http.host);
   } catch (error) {

