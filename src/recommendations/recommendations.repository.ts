@@ -86,21 +86,27 @@ export const HISTORY_SQL = `
    ORDER BY x.occurred_at DESC, x.id DESC`;
 
 /**
- * Like HISTORY_SQL, without titles: it returns the items' primary keys, which
- * `RecommendationsRepository` maps to external ids through a cache, so the statement touches
- * no item rows.
+ * Like HISTORY_SQL without titles. It returns one row with two arrays, the items' primary keys
+ * and the event types, newest first, so the driver builds one row object instead of one per
+ * interaction. `RecommendationsRepository` maps the keys to external ids through a cache, so
+ * the statement touches no item rows.
  */
 export const HISTORY_KEYS_SQL = `
-  SELECT u.id AS "userKey", x.item_id AS "itemKey", x.event_type AS "eventType"
+  SELECT u.id AS "userKey",
+         coalesce(x.item_keys, '{}') AS "itemKeys",
+         coalesce(x.event_types, '{}') AS "eventTypes"
     FROM users u
-    LEFT JOIN LATERAL (
-      SELECT item_id, event_type, occurred_at, id FROM interactions
-       WHERE user_id = u.id
-       ORDER BY occurred_at DESC, id DESC
-       LIMIT $2
-    ) x ON true
-   WHERE u.external_id = $1
-   ORDER BY x.occurred_at DESC, x.id DESC`;
+    CROSS JOIN LATERAL (
+      SELECT array_agg(item_id ORDER BY occurred_at DESC, id DESC) AS item_keys,
+             array_agg(event_type ORDER BY occurred_at DESC, id DESC) AS event_types
+        FROM (
+          SELECT item_id, event_type, occurred_at, id FROM interactions
+           WHERE user_id = u.id
+           ORDER BY occurred_at DESC, id DESC
+           LIMIT $2
+        ) latest
+    ) x
+   WHERE u.external_id = $1`;
 
 /** Entries of the item key cache before it starts afresh. */
 const ITEM_KEY_CACHE_LIMIT = 1_000_000;
@@ -205,21 +211,21 @@ export class RecommendationsRepository {
   }
 
   private async findHistoryByKeys(userId: string, limit: number): Promise<UserHistory> {
-    const rows: { userKey: string; itemKey: string | null; eventType: string | null }[] =
+    const rows: { userKey: string; itemKeys: string[]; eventTypes: string[] }[] =
       await this.prepared('qrec_history_keys', HISTORY_KEYS_SQL, [userId, limit]);
     if (rows.length === 0) {
       return { userKey: null, interactions: [] };
     }
-    const keys = rows.flatMap((row) => (row.itemKey === null ? [] : [row.itemKey]));
-    await this.cacheItemKeys(keys);
+    const { userKey, itemKeys, eventTypes } = rows[0];
+    await this.cacheItemKeys(itemKeys);
     const interactions: HistoryInteraction[] = [];
-    for (const row of rows) {
-      const itemId = row.itemKey === null ? undefined : this.itemIds.get(row.itemKey);
+    itemKeys.forEach((key, i) => {
+      const itemId = this.itemIds.get(key);
       if (itemId !== undefined) {
-        interactions.push({ itemId, eventType: row.eventType as string });
+        interactions.push({ itemId, eventType: eventTypes[i] });
       }
-    }
-    return { userKey: rows[0].userKey, interactions };
+    });
+    return { userKey, interactions };
   }
 
   /** Reads the external ids of the keys that are not cached yet. */
