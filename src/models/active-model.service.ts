@@ -59,6 +59,8 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger(ActiveModelService.name);
   private active: Holder | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /** Releases started and not yet finished, so that `stop` can wait for them. */
+  private readonly releases = new Set<Promise<void>>();
   private queued: Promise<void> | null = null;
   private failedVersionId: string | null = null;
   private listener: Client | null = null;
@@ -106,7 +108,10 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  /** Stops listening and polling and releases the loaded session once it is idle. */
+  /**
+   * Stops listening and polling and releases the loaded session once it is idle. Waits for
+   * the releases already started, so that no inference worker outlives the service.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer !== null) {
@@ -122,6 +127,7 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
     await listener?.end().catch(() => undefined);
     await this.chain;
     this.swap(null);
+    await Promise.all(this.releases);
   }
 
   /** Returns the loaded version, or null when none is active. */
@@ -297,11 +303,13 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
       return;
     }
     const versionId = holder.model.versionId;
-    holder.model.recommender.release().then(
+    const release = holder.model.recommender.release().then(
       () => this.logger.log(`released model version ${versionId}`),
       (error: unknown) =>
         this.logger.error(`failed to release model version ${versionId}: ${describe(error)}`),
     );
+    this.releases.add(release);
+    void release.finally(() => this.releases.delete(release));
   }
 
   /** Checks the active id; skips a version that failed to load until a notification. */

@@ -1,7 +1,9 @@
 /**
  * Entry point of an inference worker thread (see worker-recommender.ts). It loads one model
  * version from its encoded parts, with a session per window length, and serves `recommend`
- * and `itemEmbeddings` requests until a `release` request arrives.
+ * and `itemEmbeddings` requests until a `release` request arrives. After releasing its
+ * sessions it closes its port, so that the thread ends by itself rather than being terminated
+ * while ONNX Runtime may still hold native state in it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -24,33 +26,51 @@ async function main(): Promise<void> {
   const data = workerData as InferenceWorkerData;
   let recommender: QFormerRecommender;
   try {
-    const model = await loadEncodedModel(data.encoded, data.label, data.sessionOptions);
-    recommender = await QFormerRecommender.withWindows(
-      model,
-      data.encoded.onnx,
-      undefined,
-      data.sessionOptions,
-    );
+    recommender = await loadRecommender(data);
   } catch (error) {
     port.postMessage({ type: 'failed', message: describe(error) } satisfies WorkerReply);
+    // With the port closed and no session left, the thread exits on its own.
+    port.close();
     return;
   }
   // One request at a time, in order, so that `release` never overtakes a run.
   let queue: Promise<void> = Promise.resolve();
   port.on('message', (request: WorkerRequest) => {
-    queue = queue.then(() =>
-      answer(recommender, request).then(
-        ({ reply, transfer }) => port.postMessage(reply, transfer),
-        (error: unknown) =>
-          port.postMessage({ type: 'error', id: request.id, message: describe(error) }),
-      ),
-    );
+    queue = queue
+      .then(() =>
+        answer(recommender, request).then(
+          ({ reply, transfer }) => port.postMessage(reply, transfer),
+          (error: unknown) =>
+            port.postMessage({ type: 'error', id: request.id, message: describe(error) }),
+        ),
+      )
+      .then(() => {
+        if (request.type === 'release') {
+          port.close();
+        }
+      });
   });
   port.postMessage({
     type: 'ready',
     interestCount: recommender.interestCount,
     windowLengths: recommender.windowLengths,
   } satisfies WorkerReply);
+}
+
+/** Loads the model and its window sessions; releases the full-window session on a failure. */
+async function loadRecommender(data: InferenceWorkerData): Promise<QFormerRecommender> {
+  const model = await loadEncodedModel(data.encoded, data.label, data.sessionOptions);
+  try {
+    return await QFormerRecommender.withWindows(
+      model,
+      data.encoded.onnx,
+      undefined,
+      data.sessionOptions,
+    );
+  } catch (error) {
+    await model.session.release();
+    throw error;
+  }
 }
 
 async function answer(

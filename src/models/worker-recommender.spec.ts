@@ -6,6 +6,7 @@ import { encodeModel, loadEncodedModel, ModelLoadError } from '../model/qformer/
 import { initializeParameters } from '../model/qformer/parameters';
 import { QFormerRecommender } from '../model/qformer/recommender';
 import { parameterSpecsOf } from '../model/qformer/trainer';
+import { Worker } from 'node:worker_threads';
 import { WorkerRecommender } from './worker-recommender';
 
 const ITEM_COUNT = 30;
@@ -92,16 +93,24 @@ describe('WorkerRecommender', () => {
     await expect(worker.recommend(histories.slice(0, 1))).resolves.toMatchObject({ batchSize: 1 });
   });
 
-  it('rejects a model that fails its checks', async () => {
+  it('rejects a model that fails its checks, and its worker ends by itself', async () => {
+    const terminate = jest.spyOn(Worker.prototype, 'terminate');
     const corrupt = { ...encoded, onnx: encoded.onnx.slice(0, encoded.onnx.length - 1) };
 
     await expect(WorkerRecommender.start(corrupt, 'corrupt model')).rejects.toThrow(ModelLoadError);
+    expect(terminate).not.toHaveBeenCalled();
+    terminate.mockRestore();
   }, 60_000);
 
-  it('rejects calls after release', async () => {
+  it('ends the worker without terminating it, and rejects calls after release', async () => {
     const released = await WorkerRecommender.start(encoded, 'released model');
+    const terminate = jest.spyOn(Worker.prototype, 'terminate');
+    const inFlight = released.recommend(histories);
     await released.release();
 
+    await expect(inFlight).resolves.toMatchObject({ batchSize: histories.length });
+    expect(terminate).not.toHaveBeenCalled();
+    terminate.mockRestore();
     await expect(released.recommend(histories.slice(0, 1))).rejects.toThrow('released');
   }, 60_000);
 });

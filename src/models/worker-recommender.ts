@@ -12,6 +12,9 @@ import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
 const logger = new Logger('WorkerRecommender');
 
+/** How long a worker may take to end by itself before it is terminated. */
+export const WORKER_EXIT_TIMEOUT_MS = 10_000;
+
 interface PendingCall {
   resolve: (reply: WorkerReply) => void;
   reject: (error: Error) => void;
@@ -36,11 +39,13 @@ export class WorkerRecommender implements ServingRecommender {
   private releasing: Promise<void> | null = null;
   private readonly ready: Promise<Extract<WorkerReply, { type: 'ready' }>>;
   private info: { interestCount: number; windowLengths: number[] } | null = null;
+  private readonly exited: Promise<void>;
 
   private constructor(
     private readonly worker: Worker,
-    label: string,
+    private readonly label: string,
   ) {
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     this.ready = new Promise((resolve, reject) => {
       // The first message reports whether the model loaded; later ones are replies.
       worker.on('message', (reply: WorkerReply) => {
@@ -84,7 +89,7 @@ export class WorkerRecommender implements ServingRecommender {
       const ready = await recommender.ready;
       recommender.info = { interestCount: ready.interestCount, windowLengths: ready.windowLengths };
     } catch (error) {
-      await recommender.worker.terminate();
+      await recommender.waitForExit();
       throw error;
     }
     return recommender;
@@ -111,15 +116,36 @@ export class WorkerRecommender implements ServingRecommender {
     return (reply as Extract<WorkerReply, { type: 'itemEmbeddings' }>).table;
   }
 
-  /** Releases the sessions and ends the worker; later calls reject. */
+  /** Releases the sessions and waits for the worker to end; later calls reject. */
   release(): Promise<void> {
     this.releasing ??= this.call({ type: 'release' })
       .catch(() => undefined)
       .then(async () => {
         this.fail(new Error('the model was released'));
-        await this.worker.terminate();
+        await this.waitForExit();
       });
     return this.releasing;
+  }
+
+  /**
+   * Waits for the worker to end by itself, as it does after `release` or a failed load.
+   * Terminating a thread that still runs ONNX Runtime code can abort the whole process
+   * (`terminate called after throwing an instance of 'Napi::Error'`), so termination is
+   * only the fallback for a worker that does not end in time.
+   */
+  private async waitForExit(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), WORKER_EXIT_TIMEOUT_MS);
+    });
+    const late = await Promise.race([this.exited.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      logger.warn(
+        `inference worker of ${this.label} did not end within ${WORKER_EXIT_TIMEOUT_MS} ms; terminating it`,
+      );
+      await this.worker.terminate();
+    }
   }
 
   private loaded(): { interestCount: number; windowLengths: number[] } {
