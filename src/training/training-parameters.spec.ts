@@ -24,7 +24,7 @@ describe('parseStartTrainingRequest', () => {
   it('keeps valid overrides', () => {
     const request = parseStartTrainingRequest({
       model: { dim: 16, heads: 2, readout: 'last', dropout: 0 },
-      trainer: { epochs: 3, learningRate: 0.01, lengthBuckets: false },
+      trainer: { epochs: 3, learningRate: 0.01, lengthBuckets: false, historyWindows: 'all' },
       topK: 20,
       validationUsers: 50,
       force: true,
@@ -33,7 +33,7 @@ describe('parseStartTrainingRequest', () => {
     expect(request.force).toBe(true);
     expect(request.parameters).toEqual({
       model: { dim: 16, heads: 2, readout: 'last', dropout: 0 },
-      trainer: { epochs: 3, learningRate: 0.01, lengthBuckets: false },
+      trainer: { epochs: 3, learningRate: 0.01, lengthBuckets: false, historyWindows: 'all' },
       topK: 20,
       validationUsers: 50,
     });
@@ -50,7 +50,7 @@ describe('parseStartTrainingRequest', () => {
   it('reports every bad field', () => {
     const problems = problemsOf({
       model: { dropout: 1, readout: 'mean' },
-      trainer: { learningRate: 0, epochs: 2.5, seed: '7' },
+      trainer: { learningRate: 0, epochs: 2.5, seed: '7', historyWindows: 'newest' },
       force: 'yes',
     });
 
@@ -59,6 +59,7 @@ describe('parseStartTrainingRequest', () => {
       'model.dropout',
       'model.readout',
       'trainer.epochs',
+      'trainer.historyWindows',
       'trainer.learningRate',
       'trainer.seed',
     ]);
@@ -67,6 +68,7 @@ describe('parseStartTrainingRequest', () => {
       'must be a number of at least 0 and less than 1',
     );
     expect(byField.get('model.readout')?.problem).toBe('must be one of qformer, last');
+    expect(byField.get('trainer.historyWindows')?.problem).toBe('must be one of last, all');
     expect(byField.get('trainer.learningRate')?.problem).toBe(
       'must be a number greater than 0 and at most 1',
     );

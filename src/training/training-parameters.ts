@@ -3,6 +3,7 @@ import { previewValue } from '../common/errors/problem-description';
 import { ValidationFailedException } from '../common/errors/request.exceptions';
 import { describeJsonType, findObjectTypeProblem } from '../common/validation/json-object';
 import { QFormerConfig, QFormerConfigError, resolveConfig } from '../model/qformer/config';
+import { HISTORY_WINDOWS } from '../model/qformer/trainer';
 import type { TrainingParameters } from './training-run';
 
 /** Allowed values of one overridable setting. */
@@ -49,6 +50,7 @@ export const TRAINER_RULES: Readonly<Record<string, FieldRule>> = {
   patience: integer(1, 1000),
   seed: integer(0, 2_147_483_647),
   lengthBuckets: { kind: 'boolean' },
+  historyWindows: { kind: 'choice', values: HISTORY_WINDOWS },
   maxSeconds: { kind: 'number', min: 0, max: 7 * 86_400, minExclusive: true },
   validationBatchSize: integer(1, 4096),
 };

@@ -9,6 +9,8 @@ import {
 } from '../../model/qformer/config';
 import {
   DEFAULT_TRAINER_OPTIONS,
+  HISTORY_WINDOWS,
+  type HistoryWindows,
   LEARNING_RATE_SCHEDULES,
   LearningRateScheduleKind,
   TrainerOptions,
@@ -56,6 +58,7 @@ interface TrainFlags {
   seed: number;
   maxMinutes?: number;
   lengthBuckets: boolean;
+  historyWindows: HistoryWindows;
   threads: number;
   topK: number;
   progress: boolean;
@@ -182,6 +185,14 @@ export function registerTrainCommand(program: Command): void {
       '--no-length-buckets',
       'train every batch with the full window instead of grouping sequences by length',
     )
+    .addOption(
+      new Option(
+        '--history-windows <kind>',
+        'windows of a history longer than --max-length that train: last (the newest only) or all',
+      )
+        .choices(HISTORY_WINDOWS)
+        .default(trainer.historyWindows),
+    )
     .option(
       '--max-minutes <m>',
       'time budget: stop after the epoch that ends past this many minutes',
@@ -298,6 +309,7 @@ function trainerOptions(flags: TrainFlags): Partial<TrainerOptions> {
     patience: flags.patience,
     seed: flags.seed,
     lengthBuckets: flags.lengthBuckets,
+    historyWindows: flags.historyWindows,
     maxSeconds: flags.maxMinutes === undefined ? undefined : flags.maxMinutes * 60,
   };
 }

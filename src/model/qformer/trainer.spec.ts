@@ -1,5 +1,6 @@
 /** @jest-environment ./src/model/engine/testing/ort-environment.ts */
 import { MostPopularRecommender } from '../baselines/most-popular';
+import { SequenceDatasetBuilder } from '../data/sequence-dataset';
 import { SequenceSource } from '../data/sequence-source';
 import { evaluateRanking } from '../eval/ranking-evaluation';
 import { resolveConfig } from './config';
@@ -8,7 +9,9 @@ import {
   DEFAULT_TRAINER_OPTIONS,
   EpochSummary,
   learningRateScheduleOf,
+  splitIntoWindows,
   trainingDataFromSource,
+  trainingSequences,
   trainQFormer,
 } from './trainer';
 
@@ -131,5 +134,48 @@ describe('trainingDataFromSource', () => {
     expect(prepared.train.sequence(0)).toHaveLength(2);
     expect(prepared.validation!.targets[0]).toBe(prepared.vocabulary.indexOf('z'));
     expect(prepared.validation!.targets[1]).toBe(prepared.vocabulary.indexOf('x'));
+  });
+});
+
+describe('splitIntoWindows', () => {
+  const items = Int32Array.from({ length: 10 }, (_value, index) => index + 1);
+
+  it('covers every target once, newest window first, sharing one interaction', () => {
+    const windows = splitIntoWindows(items, 4).map((window) => [...window]);
+
+    expect(windows).toEqual([
+      [6, 7, 8, 9, 10],
+      [2, 3, 4, 5, 6],
+      [1, 2],
+    ]);
+  });
+
+  it('keeps a sequence that fits one window whole', () => {
+    expect(splitIntoWindows(items, 9).map((window) => [...window])).toEqual([[...items]]);
+  });
+});
+
+describe('trainingSequences', () => {
+  const builder = new SequenceDatasetBuilder();
+  builder.add(
+    'long',
+    Int32Array.from({ length: 10 }, (_value, index) => index + 1),
+  );
+  builder.add('single', [3]);
+  builder.add('short', [4, 5, 6]);
+  const train = builder.build();
+
+  it('keeps one sequence per user with `last`, skipping users without a target', () => {
+    const sequences = trainingSequences(train, 4, 'last');
+
+    expect(sequences.map((sequence) => sequence.items.length)).toEqual([10, 3]);
+  });
+
+  it('adds the older windows of long sequences with `all`', () => {
+    const sequences = trainingSequences(train, 4, 'all');
+    const targets = sequences.reduce((sum, sequence) => sum + sequence.items.length - 1, 0);
+
+    expect(sequences.map((sequence) => sequence.items.length)).toEqual([5, 5, 2, 3]);
+    expect(targets).toBe(9 + 2);
   });
 });

@@ -59,6 +59,12 @@ export interface TrainerOptions {
    * short sequences do not pay for padding slots. Each batch contains one group.
    */
   lengthBuckets: boolean;
+  /**
+   * Windows that a sequence longer than `maxLength + 1` trains on: `last`, its last
+   * `maxLength + 1` interactions only (as SASRec does), or `all`, consecutive windows that give
+   * every interaction after the first one a training slot.
+   */
+  historyWindows: HistoryWindows;
   /** Training stops after the epoch that ends past this many seconds; unset means no limit. */
   maxSeconds?: number;
   /** Users per validation forward run. */
@@ -82,10 +88,14 @@ export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = {
   patience: 10,
   seed: 42,
   lengthBuckets: true,
+  historyWindows: 'last',
   // A training run is budgeted in time, and the cosine schedule ends with the budget.
   maxSeconds: 25 * 60,
   validationBatchSize: 256,
 };
+
+export const HISTORY_WINDOWS = ['last', 'all'] as const;
+export type HistoryWindows = (typeof HISTORY_WINDOWS)[number];
 
 export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine'] as const;
 export type LearningRateScheduleKind = (typeof LEARNING_RATE_SCHEDULES)[number];
@@ -136,7 +146,7 @@ export async function trainQFormer(
   const options: TrainerOptions = { ...DEFAULT_TRAINER_OPTIONS, ...overrides };
   const itemCount = data.vocabulary.size;
   const rng = createRng(options.seed);
-  const sequences = trainingSequences(data.train);
+  const sequences = trainingSequences(data.train, config.maxLength, options.historyWindows);
   if (sequences.length === 0) {
     throw new Error('no training sequence has 2 or more interactions');
   }
@@ -282,15 +292,35 @@ export function windowBuckets(maxLength: number, enabled: boolean): number[] {
  * Sequences with at least one target (2 or more interactions).
  * NOTE: SequenceDataset stores no event types, so every interaction trains as type 1.
  */
-function trainingSequences(train: SequenceDataset): InteractionSequence[] {
+export function trainingSequences(
+  train: SequenceDataset,
+  maxLength: number,
+  windows: HistoryWindows,
+): InteractionSequence[] {
   const sequences: InteractionSequence[] = [];
   for (let user = 0; user < train.userCount; user += 1) {
     const items = train.sequence(user);
-    if (items.length >= 2) {
-      sequences.push({ items });
+    const parts = windows === 'all' ? splitIntoWindows(items, maxLength) : [items];
+    for (const part of parts) {
+      if (part.length >= 2) {
+        sequences.push({ items: part });
+      }
     }
   }
   return sequences;
+}
+
+/**
+ * Splits a sequence into windows of at most `maxLength + 1` interactions, from the newest
+ * backwards. Consecutive windows share one interaction: the last input of the older window
+ * is the first of the newer one, so each interaction after the first is a target exactly once.
+ */
+export function splitIntoWindows(items: Int32Array, maxLength: number): Int32Array[] {
+  const windows: Int32Array[] = [];
+  for (let end = items.length; end >= 2; end -= maxLength) {
+    windows.push(items.subarray(Math.max(0, end - maxLength - 1), end));
+  }
+  return windows;
 }
 
 async function validationMetrics(
