@@ -110,7 +110,8 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
 
   /**
    * Stops listening and polling and releases the loaded session once it is idle. Waits for
-   * the releases already started, so that no inference worker outlives the service.
+   * the releases already started. A version with requests still in flight is released when
+   * they settle.
    */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -2,8 +2,8 @@
  * Entry point of an inference worker thread (see worker-recommender.ts). It loads one model
  * version from its encoded parts, with a session per window length, and serves `recommend`
  * and `itemEmbeddings` requests until a `release` request arrives. After releasing its
- * sessions it closes its port, so that the thread ends by itself rather than being terminated
- * while ONNX Runtime may still hold native state in it.
+ * sessions it closes its port, so that the thread ends by itself. Terminating it instead can
+ * abort the whole process when ONNX Runtime code runs in it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';

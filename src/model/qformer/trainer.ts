@@ -312,8 +312,9 @@ export function trainingSequences(
 
 /**
  * Splits a sequence into windows of at most `maxLength + 1` interactions, from the newest
- * backwards. Consecutive windows share one interaction: the last input of the older window
- * is the first of the newer one, so each interaction after the first is a target exactly once.
+ * backwards. The last interaction of an older window is also the first of the next newer
+ * window, where it is only an input. So each interaction after the first is a target in
+ * exactly one window.
  */
 export function splitIntoWindows(items: Int32Array, maxLength: number): Int32Array[] {
   const windows: Int32Array[] = [];
