@@ -12,7 +12,7 @@ import type { WorkerReply, WorkerRequest } from './worker-protocol';
 
 const logger = new Logger('WorkerRecommender');
 
-/** How long a worker may take to end by itself before it is terminated. */
+/** How long a worker may take to release its sessions and end before it is terminated. */
 export const WORKER_EXIT_TIMEOUT_MS = 10_000;
 
 interface PendingCall {
@@ -89,7 +89,7 @@ export class WorkerRecommender implements ServingRecommender {
       const ready = await recommender.ready;
       recommender.info = { interestCount: ready.interestCount, windowLengths: ready.windowLengths };
     } catch (error) {
-      await recommender.waitForExit();
+      await recommender.waitForExit(startDeadline(WORKER_EXIT_TIMEOUT_MS));
       throw error;
     }
     return recommender;
@@ -116,31 +116,37 @@ export class WorkerRecommender implements ServingRecommender {
     return (reply as Extract<WorkerReply, { type: 'itemEmbeddings' }>).table;
   }
 
-  /** Releases the sessions and waits for the worker to end; later calls reject. */
+  /**
+   * Releases the sessions and waits for the worker to end, at most WORKER_EXIT_TIMEOUT_MS
+   * from this call; later calls reject. Calls already in flight are answered first.
+   */
   release(): Promise<void> {
-    this.releasing ??= this.call({ type: 'release' })
-      .catch(() => undefined)
-      .then(async () => {
-        this.fail(new Error('the model was released'));
-        await this.waitForExit();
-      });
+    this.releasing ??= this.releaseAndExit();
     return this.releasing;
+  }
+
+  private async releaseAndExit(): Promise<void> {
+    const deadline = startDeadline(WORKER_EXIT_TIMEOUT_MS);
+    const released = this.call({ type: 'release' }).then(
+      () => undefined,
+      () => undefined,
+    );
+    await Promise.race([released, deadline.expired]);
+    this.fail(new Error('the model was released'));
+    await this.waitForExit(deadline);
   }
 
   /**
    * Waits for the worker to end by itself, as it does after `release` or a failed load.
    * Terminating a thread that still runs ONNX Runtime code can abort the whole process
    * (`terminate called after throwing an instance of 'Napi::Error'`), so termination is
-   * only the fallback for a worker that does not end in time.
+   * only the fallback for a worker that has not ended by the deadline.
    */
-  private async waitForExit(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), WORKER_EXIT_TIMEOUT_MS);
-    });
-    const late = await Promise.race([this.exited.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late) {
+  private async waitForExit(deadline: Deadline): Promise<void> {
+    const exited = await Promise.race([this.exited.then(() => true), deadline.expired]);
+    deadline.cancel();
+    if (!exited) {
+      // NOTE: no test makes a worker miss its deadline, so this branch has not run.
       logger.warn(
         `inference worker of ${this.label} did not end within ${WORKER_EXIT_TIMEOUT_MS} ms; terminating it`,
       );
@@ -188,6 +194,20 @@ export class WorkerRecommender implements ServingRecommender {
     }
     this.pending.clear();
   }
+}
+
+interface Deadline {
+  /** Resolves to false when the time is up, unless cancelled first. */
+  expired: Promise<false>;
+  cancel(): void;
+}
+
+function startDeadline(milliseconds: number): Deadline {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), milliseconds);
+  });
+  return { expired, cancel: () => clearTimeout(timer) };
 }
 
 /**

@@ -188,7 +188,7 @@ export function registerTrainCommand(program: Command): void {
     .addOption(
       new Option(
         '--history-windows <kind>',
-        'windows of a history longer than --max-length that train: last (the newest only) or all',
+        'training windows of a history longer than --max-length: last (the newest window only) or all (every interaction is a target)',
       )
         .choices(HISTORY_WINDOWS)
         .default(trainer.historyWindows),
