@@ -118,7 +118,7 @@ export class WorkerRecommender implements ServingRecommender {
 
   /**
    * Releases the sessions and waits for the worker to end, at most WORKER_EXIT_TIMEOUT_MS
-   * from this call; later calls reject. Calls already in flight are answered first.
+   * from this call. Calls already in flight complete first, and later calls reject.
    */
   release(): Promise<void> {
     this.releasing ??= this.releaseAndExit();

@@ -140,7 +140,7 @@ describe('trainingDataFromSource', () => {
 describe('splitIntoWindows', () => {
   const items = Int32Array.from({ length: 10 }, (_value, index) => index + 1);
 
-  it('covers every target once, newest window first, sharing one interaction', () => {
+  it('covers each target exactly once', () => {
     const windows = splitIntoWindows(items, 4).map((window) => [...window]);
 
     expect(windows).toEqual([
@@ -150,7 +150,7 @@ describe('splitIntoWindows', () => {
     ]);
   });
 
-  it('keeps a sequence that fits one window whole', () => {
+  it('keeps a short sequence whole', () => {
     expect(splitIntoWindows(items, 9).map((window) => [...window])).toEqual([[...items]]);
   });
 });
@@ -165,13 +165,13 @@ describe('trainingSequences', () => {
   builder.add('short', [4, 5, 6]);
   const train = builder.build();
 
-  it('keeps one sequence per user with `last`, skipping users without a target', () => {
+  it('keeps one sequence per user with last', () => {
     const sequences = trainingSequences(train, 4, 'last');
 
     expect(sequences.map((sequence) => sequence.items.length)).toEqual([10, 3]);
   });
 
-  it('adds the older windows of long sequences with `all`', () => {
+  it('adds older windows with all', () => {
     const sequences = trainingSequences(train, 4, 'all');
     const targets = sequences.reduce((sum, sequence) => sum + sequence.items.length - 1, 0);
 
