@@ -9,7 +9,8 @@ async function main(argv: string[]): Promise<void> {
   program
     .name('qrec')
     .description('qrec: self-hosted recommender backend with a Q-Former sequential model')
-    .showHelpAfterError();
+    // One hint line instead of the whole help, which would bury the error message.
+    .showHelpAfterError('(add --help to the command to list its options)');
 
   registerCommands(program);
 

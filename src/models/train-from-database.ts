@@ -11,6 +11,7 @@ import {
   EpochSummary,
   StepProgress,
   TrainerOptions,
+  TrainingPlan,
   TrainingResult,
   trainQFormer,
 } from '../model/qformer/trainer';
@@ -30,6 +31,7 @@ export interface TrainFromDatabaseOptions {
   cutoff?: Date;
   /** Aborts reading or training; the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
+  onStart?: (plan: TrainingPlan) => void;
   onEpoch?: (summary: EpochSummary) => void;
   onStep?: (progress: StepProgress) => void;
   /**
@@ -109,6 +111,7 @@ export async function trainFromDatabase(
     },
     {
       ...trainer,
+      onStart: options.onStart,
       onEpoch: options.onEpoch,
       onStep: (progress) => {
         options.signal?.throwIfAborted();

@@ -139,6 +139,7 @@ export class TrainingJob {
       validationUsers: run.parameters.validationUsers,
       cutoff: run.dataCutoff ?? undefined,
       signal: monitor.signal,
+      onStart: (plan) => this.logger.info({ epoch: plan }, 'training epoch planned'),
       onStep: (step) => {
         tracker.onStep(step);
         // Stops the trainer right after this step, whatever trainFromDatabase does with

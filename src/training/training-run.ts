@@ -14,7 +14,7 @@ export type TrainingRunTrigger = 'api' | 'schedule';
 
 /** Trainer settings that a request may override; callbacks and sessions are set by the worker. */
 export type TrainerOverrides = Partial<
-  Omit<TrainerOptions, 'sessionOptions' | 'onStep' | 'onEpoch'>
+  Omit<TrainerOptions, 'sessionOptions' | 'onStart' | 'onStep' | 'onEpoch'>
 >;
 
 /** Hyper-parameter overrides of one run, stored in `training_runs.parameters`. */

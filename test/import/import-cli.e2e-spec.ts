@@ -138,6 +138,17 @@ describe('qrec import CLI', () => {
     expect(result.stdout).not.toContain('Evaluate recommenders');
   });
 
+  it('prints a hint after an invalid choice', async () => {
+    const result = await runCli(database.url, ['train', '--history-windows', 'newest']);
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toBe(
+      "error: option '--history-windows <kind>' argument 'newest' is invalid. " +
+        'Allowed choices are last, all.\n' +
+        '(add --help to the command to list its options)\n',
+    );
+  });
+
   it('lists applied migrations', async () => {
     const result = await runCli(database.url, ['migrate', '--show']);
 

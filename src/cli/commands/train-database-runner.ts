@@ -3,7 +3,13 @@ import { QFormerConfig, resolveConfig } from '../../model/qformer/config';
 import { TrainerOptions } from '../../model/qformer/trainer';
 import { ModelRegistry, ModelVersionSummary } from '../../models/model-registry';
 import { trainFromDatabase } from '../../models/train-from-database';
-import { EpochProgress, formatDuration, formatEpoch, formatMetric } from './train-runner';
+import {
+  EpochProgress,
+  formatDuration,
+  formatEpoch,
+  formatMetric,
+  formatTrainingPlan,
+} from './train-runner';
 
 // Kept apart from the commander wiring in train.ts, like train-runner.ts.
 
@@ -40,6 +46,7 @@ export async function runTrainFromDatabase(
     topK: options.topK,
     cutoff: options.cutoff,
     validationUsers: options.validationUsers,
+    onStart: (plan) => logLine(formatTrainingPlan(plan, options.trainer)),
     onStep: (step) => progress.update(step.epoch, step.step, step.stepsPerEpoch, step.loss),
     onEpoch: (summary) => {
       progress.stop();

@@ -80,6 +80,11 @@ describe('runTrain', () => {
     expect(epochLines).toHaveLength(2);
     expect(epochLines[0]).toMatch(/loss \d+\.\d{4} \| val NDCG@10 \d\.\d{4} HR@10 \d\.\d{4}/);
     expect(epochLines[0]).toMatch(/seq\/s \| elapsed \d+m\d\ds \| ETA \d+m\d\ds/);
+    expect(logged.filter((line) => line.startsWith('qrec train: each epoch: '))).toEqual([
+      expect.stringMatching(
+        /^qrec train: each epoch: \d+ training windows \(history windows: last\), \d+ targets, \d+ steps of up to \d+ windows$/,
+      ),
+    ]);
   });
 
   it('saves a model that evaluate reads', async () => {

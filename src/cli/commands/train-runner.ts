@@ -16,6 +16,7 @@ import {
   evaluateParameters,
   TrainerOptions,
   TrainingData,
+  TrainingPlan,
   TrainingResult,
   trainQFormer,
 } from '../../model/qformer/trainer';
@@ -107,6 +108,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainComma
   const trainer: Partial<TrainerOptions> = {
     ...options.trainer,
     sessionOptions: { intraOpNumThreads: options.threads },
+    onStart: (epochPlan) => logLine(formatTrainingPlan(epochPlan, options.trainer)),
     onStep: (step) => progress.update(step.epoch, step.step, step.stepsPerEpoch, step.loss),
     onEpoch: (summary) => {
       progress.stop();
@@ -178,6 +180,16 @@ function describeData(data: LoadedData): string {
   return (
     `data: ${counts.items} items, ${counts.trainingUsers} training users, ` +
     `${counts.trainingInteractions} interactions, ${counts.validationUsers} validation users`
+  );
+}
+
+/** Formats the size of an epoch: windows, targets and steps. */
+export function formatTrainingPlan(plan: TrainingPlan, trainer: Partial<TrainerOptions>): string {
+  const windows = trainer.historyWindows ?? DEFAULT_TRAINER_OPTIONS.historyWindows;
+  const batchSize = trainer.batchSize ?? DEFAULT_TRAINER_OPTIONS.batchSize;
+  return (
+    `each epoch: ${plan.windows} training windows (history windows: ${windows}), ` +
+    `${plan.targets} targets, ${plan.stepsPerEpoch} steps of up to ${batchSize} windows`
   );
 }
 

@@ -11,6 +11,7 @@ import {
   learningRateScheduleOf,
   splitIntoWindows,
   trainingDataFromSource,
+  TrainingPlan,
   trainingSequences,
   trainQFormer,
 } from './trainer';
@@ -73,6 +74,39 @@ describe('trainQFormer', () => {
 
     expect(result.stopReason).toBe('time');
     expect(result.epochs).toHaveLength(1);
+  });
+
+  it('reports epoch size before training', async () => {
+    const short = resolveConfig({ ...config, maxLength: 8 });
+    const lengths = Array.from(
+      { length: data.train.userCount },
+      (_value, user) => data.train.sequence(user).length,
+    ).filter((length) => length >= 2);
+    const plans: TrainingPlan[] = [];
+    for (const historyWindows of ['last', 'all'] as const) {
+      await trainQFormer(short, data, {
+        batchSize: 64,
+        maxSeconds: 0.001,
+        lengthBuckets: false,
+        historyWindows,
+        onStart: (plan) => plans.push(plan),
+      });
+    }
+    const windows = trainingSequences(data.train, 8, 'all').length;
+
+    expect(plans).toEqual([
+      {
+        windows: lengths.length,
+        targets: lengths.reduce((sum, length) => sum + Math.min(length - 1, 8), 0),
+        stepsPerEpoch: Math.ceil(lengths.length / 64),
+      },
+      {
+        windows,
+        targets: lengths.reduce((sum, length) => sum + length - 1, 0),
+        stepsPerEpoch: Math.ceil(windows / 64),
+      },
+    ]);
+    expect(windows).toBeGreaterThan(lengths.length);
   });
 });
 

@@ -70,6 +70,8 @@ export interface TrainerOptions {
   /** Users per validation forward run. */
   validationBatchSize: number;
   sessionOptions?: EngineSessionOptions;
+  /** Called once before the first step with the size of an epoch, for logs. */
+  onStart?: (plan: TrainingPlan) => void;
   /** Called after every step, for progress bars. */
   onStep?: (progress: StepProgress) => void;
   /** Called after every epoch with its summary, for logs. */
@@ -99,6 +101,15 @@ export type HistoryWindows = (typeof HISTORY_WINDOWS)[number];
 
 export const LEARNING_RATE_SCHEDULES = ['constant', 'cosine'] as const;
 export type LearningRateScheduleKind = (typeof LEARNING_RATE_SCHEDULES)[number];
+
+/** Size of one epoch, known before training starts. */
+export interface TrainingPlan {
+  /** Training windows (sequences, or parts of long ones with `historyWindows: 'all'`). */
+  windows: number;
+  /** Next-item targets in those windows: every interaction after a window's first. */
+  targets: number;
+  stepsPerEpoch: number;
+}
 
 export interface StepProgress {
   epoch: number;
@@ -151,6 +162,8 @@ export async function trainQFormer(
     throw new Error('no training sequence has 2 or more interactions');
   }
   const windowLengths = windowBuckets(config.maxLength, options.lengthBuckets);
+  const plan = trainingPlanOf(sequences, config.maxLength, windowLengths, options.batchSize);
+  options.onStart?.(plan);
 
   const parameters = initializeParameters(parameterSpecsOf(config, itemCount), options.seed);
   const step = await QFormerTrainingStep.create(config, itemCount, parameters, {
@@ -159,10 +172,7 @@ export async function trainQFormer(
     dropoutSeed: options.seed,
     sessionOptions: options.sessionOptions,
     optimizer: {
-      learningRate: learningRateScheduleOf(
-        options,
-        plannedStepsPerEpoch(sequences, windowLengths, options.batchSize),
-      ),
+      learningRate: learningRateScheduleOf(options, plan.stepsPerEpoch),
       weightDecay: options.weightDecay,
       maxGradNorm: options.maxGradNorm,
     },
@@ -253,6 +263,24 @@ export function learningRateScheduleOf(
 }
 
 /** Steps of one epoch: each length bucket's sequences in batches, the last one partial. */
+function trainingPlanOf(
+  sequences: readonly InteractionSequence[],
+  maxLength: number,
+  windowLengths: readonly number[],
+  batchSize: number,
+): TrainingPlan {
+  // A window holds at most maxLength inputs, and so at most maxLength targets.
+  const targets = sequences.reduce(
+    (sum, sequence) => sum + Math.min(sequence.items.length - 1, maxLength),
+    0,
+  );
+  return {
+    windows: sequences.length,
+    targets,
+    stepsPerEpoch: plannedStepsPerEpoch(sequences, windowLengths, batchSize),
+  };
+}
+
 function plannedStepsPerEpoch(
   sequences: readonly InteractionSequence[],
   windowLengths: readonly number[],
