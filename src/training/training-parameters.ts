@@ -31,10 +31,12 @@ export const MODEL_RULES: Readonly<Record<string, FieldRule>> = {
   dropout: { kind: 'number', min: 0, max: 1, maxExclusive: true },
   relativePositionBias: { kind: 'boolean' },
   slotConditioning: { kind: 'boolean' },
+  scaleItemEmbeddings: { kind: 'boolean' },
   readout: { kind: 'choice', values: ['qformer', 'last'] },
   aggregation: { kind: 'choice', values: ['max', 'logsumexp'] },
   aggregationTemperature: { kind: 'number', min: 0, max: 100, minExclusive: true },
   interestSelection: { kind: 'choice', values: ['all', 'target'] },
+  maskHistoryItems: { kind: 'boolean' },
   fullSoftmaxMaxItems: integer(1, 10_000_000),
   sampledNegatives: integer(1, 100_000),
 };

@@ -40,6 +40,10 @@ interface TrainFlags {
   dropout: number;
   relativePositionBias: boolean;
   slotConditioning: boolean;
+  /** Unset unless --scale-item-embeddings or --no-scale-item-embeddings is given. */
+  scaleItemEmbeddings?: boolean;
+  /** Unset unless --mask-history-items or --no-mask-history-items is given. */
+  maskHistoryItems?: boolean;
   readout: Readout;
   aggregation: InterestAggregation;
   temperature: number;
@@ -118,6 +122,18 @@ export function registerTrainCommand(program: Command): void {
       '--no-slot-conditioning',
       "start every slot from the bare queries instead of queries plus that slot's encoder state",
     )
+    .option(
+      '--scale-item-embeddings',
+      'multiply the input item embeddings by sqrt(dim) before adding position embeddings ' +
+        `(default: ${model.scaleItemEmbeddings})`,
+    )
+    .option('--no-scale-item-embeddings', 'add the input item embeddings unscaled')
+    .option(
+      '--mask-history-items',
+      "full softmax only: leave the items earlier in a target's window out of its softmax " +
+        `(default: ${model.maskHistoryItems})`,
+    )
+    .option('--no-mask-history-items', "keep a window's earlier items in every softmax")
     .addOption(
       new Option('--readout <kind>', 'qformer, or last for a SASRec-style last-slot readout')
         .choices(['qformer', 'last'])
@@ -287,12 +303,14 @@ function modelConfig(flags: TrainFlags): Partial<QFormerConfig> {
     dropout: flags.dropout,
     relativePositionBias: flags.relativePositionBias,
     slotConditioning: flags.slotConditioning,
+    scaleItemEmbeddings: flags.scaleItemEmbeddings ?? DEFAULT_QFORMER_CONFIG.scaleItemEmbeddings,
     readout: flags.readout,
     aggregation: flags.aggregation,
     aggregationTemperature: flags.temperature,
     interestSelection: flags.interestSelection,
     fullSoftmaxMaxItems: flags.fullSoftmaxMaxItems,
     sampledNegatives: flags.negatives,
+    maskHistoryItems: flags.maskHistoryItems ?? DEFAULT_QFORMER_CONFIG.maskHistoryItems,
   };
 }
 

@@ -1,6 +1,7 @@
 import { Feed } from '../engine/session';
 import { Rng } from '../engine/random';
 import { QFormerConfig, usesFullSoftmax } from './config';
+import { HISTORY_ITEM_OFFSET } from './layers';
 
 /** A user's interactions in time order: item indices 1..N and optional event types 1..T. */
 export interface InteractionSequence {
@@ -173,6 +174,9 @@ export class TrainingBatchBuilder {
     if (this.full) {
       feeds.target_items = BigInt64Array.from(targets, BigInt);
       feeds.item_rows = this.allRows;
+      if (this.config.maskHistoryItems) {
+        Object.assign(feeds, historyItemFeeds(sequences, histories.lengths));
+      }
     } else {
       this.addSampledFeeds(feeds, histories.items, targets, rng);
     }
@@ -206,4 +210,37 @@ export class TrainingBatchBuilder {
       BigInt,
     );
   }
+}
+
+/**
+ * Feeds of `maskHistoryItems`: a [target, item - 1] pair for every item earlier in a target's
+ * window, other than the target itself, each with HISTORY_ITEM_OFFSET. Targets are numbered
+ * in the order of `target_slots`.
+ */
+export function historyItemFeeds(
+  sequences: readonly InteractionSequence[],
+  lengths: BigInt64Array,
+): Record<string, Feed> {
+  const pairs: number[] = [];
+  let target = 0;
+  sequences.forEach((sequence, b) => {
+    const n = sequence.items.length;
+    const length = Number(lengths[b]);
+    const seen = new Set<number>();
+    for (let k = 0; k < length; k += 1) {
+      seen.add(sequence.items[n - 1 - length + k]);
+      const next = sequence.items[n - length + k];
+      for (const item of seen) {
+        if (item !== next) {
+          pairs.push(target, item - 1);
+        }
+      }
+      target += 1;
+    }
+  });
+  const count = pairs.length / 2;
+  return {
+    history_item_pairs: { data: BigInt64Array.from(pairs, BigInt), dims: [count, 2] },
+    history_item_offsets: new Float32Array(count).fill(HISTORY_ITEM_OFFSET),
+  };
 }

@@ -37,6 +37,12 @@ export interface QFormerConfig {
   relativePositionBias: boolean;
   /** Adds each slot's encoder state to its query tokens before the first Q-Former block. */
   slotConditioning: boolean;
+  /**
+   * Multiplies the history's item embeddings by sqrt(dim) before the position and event-type
+   * embeddings are added, as the Transformer and SASRec do, so that the item dominates its
+   * input vector from the first step.
+   */
+  scaleItemEmbeddings: boolean;
   /** `qformer`, or `last` for a SASRec-style readout of the last slot (one interest). */
   readout: Readout;
   /** Score of an item: max over interests, or temperature-scaled log-sum-exp. */
@@ -50,6 +56,12 @@ export interface QFormerConfig {
    * it can lower the loss by up to log(m) without a better ranking.
    */
   interestSelection: InterestSelection;
+  /**
+   * Full softmax only: leaves the items earlier in a target's window, other than the target
+   * itself, out of that target's softmax. Serving never recommends items a user has
+   * interacted with, so the loss then ranks the target among the items that serving ranks.
+   */
+  maskHistoryItems: boolean;
   /** Full softmax cross-entropy up to this many items, sampled softmax above it. */
   fullSoftmaxMaxItems: number;
   /** Shared negatives per step of the sampled softmax. */
@@ -68,10 +80,12 @@ export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
   dropout: 0.1,
   relativePositionBias: true,
   slotConditioning: true,
+  scaleItemEmbeddings: true,
   readout: 'qformer',
   aggregation: 'max',
   aggregationTemperature: 1,
   interestSelection: 'all',
+  maskHistoryItems: false,
   fullSoftmaxMaxItems: 100_000,
   sampledNegatives: 512,
 };

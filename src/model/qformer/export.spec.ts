@@ -48,9 +48,9 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function saveTestModel(path: string): Promise<void> {
+async function saveTestModel(path: string, modelConfig = config): Promise<void> {
   await saveModel(path, {
-    config,
+    config: modelConfig,
     vocabulary,
     parameters,
     topK: 5,
@@ -59,13 +59,13 @@ async function saveTestModel(path: string): Promise<void> {
 }
 
 /** Logits of items 1..N at the last slot of each history, from the training graph. */
-async function trainingGraphScores(): Promise<Float32Array[]> {
-  const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: histories.length });
+async function trainingGraphScores(modelConfig = config): Promise<Float32Array[]> {
+  const graph = buildTrainingGraph(modelConfig, ITEM_COUNT, { batchSize: histories.length });
   // A dummy next item makes each history's newest interaction a target slot.
   const withTargets = histories.map((history) => ({
     items: Int32Array.from([...history.items, 1]),
   }));
-  const batch = new TrainingBatchBuilder(config, ITEM_COUNT, histories.length).build(
+  const batch = new TrainingBatchBuilder(modelConfig, ITEM_COUNT, histories.length).build(
     withTargets,
     createRng(1),
   );
@@ -106,6 +106,24 @@ describe('exported Q-Former model', () => {
     histories.forEach((_history, b) => {
       const row = exported.slice(b * (ITEM_COUNT + 1) + 1, (b + 1) * (ITEM_COUNT + 1));
       expect(maxDifference(row, expected[b])).toBeLessThan(TOLERANCE);
+    });
+  });
+
+  it('matches with unscaled item embeddings', async () => {
+    const unscaled = resolveConfig({ ...config, scaleItemEmbeddings: false });
+    await saveTestModel(directory, unscaled);
+    const recommender = new QFormerRecommender(await loadModel(directory));
+    const exported = await recommender.score(histories.map((history) => history.items));
+    await recommender.release();
+    const expected = await trainingGraphScores(unscaled);
+    const scaled = await trainingGraphScores(
+      resolveConfig({ ...config, scaleItemEmbeddings: true }),
+    );
+
+    histories.forEach((_history, b) => {
+      const row = exported.slice(b * (ITEM_COUNT + 1) + 1, (b + 1) * (ITEM_COUNT + 1));
+      expect(maxDifference(row, expected[b])).toBeLessThan(TOLERANCE);
+      expect(maxDifference(row, scaled[b])).toBeGreaterThan(1e-3);
     });
   });
 

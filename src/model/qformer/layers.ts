@@ -10,6 +10,13 @@ import { ParameterRegistry } from './parameters';
  */
 export const MASKED_SCORE = -1e9;
 
+/**
+ * Added to the logit of an item earlier in a target's window (`maskHistoryItems`). exp(-1e4)
+ * underflows to 0 in float32 as well, but unlike MASKED_SCORE the sum keeps the logit to
+ * about 0.001, which the row-mean form of the log-normalizer needs.
+ */
+export const HISTORY_ITEM_OFFSET = -1e4;
+
 /** State shared by the layers of one graph: parameters and dropout. */
 export interface LayerContext {
   registry: ParameterRegistry;

@@ -137,7 +137,8 @@ function embedHistory(
     [W],
     [...Array(W).keys()].map((slot) => W - 1 - slot),
   );
-  const items = op.gather(itemEmbeddings, zeroPadding(inputs.items, valid));
+  const gathered = op.gather(itemEmbeddings, zeroPadding(inputs.items, valid));
+  const items = config.scaleItemEmbeddings ? op.mul(gathered, Math.sqrt(d)) : gathered;
   const types = op.gather(typeTable, zeroPadding(inputs.eventTypes, valid));
   const positions = op.gather(positionTable, distanceFromEnd);
   const summed = op.add(op.add(items, types), positions);

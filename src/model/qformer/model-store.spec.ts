@@ -126,6 +126,18 @@ describe('encoded model', () => {
     );
   });
 
+  it('reads an older config as unscaled', async () => {
+    // Configurations saved before the field existed lack it.
+    const older: Partial<typeof config> = { ...config };
+    delete older.scaleItemEmbeddings;
+    const olderModel = encodeModel({ ...contents, config: older as typeof config });
+    const model = await loadEncodedModel(olderModel, 'v');
+    await model.session.release();
+
+    expect(Object.keys(olderModel.config)).not.toContain('scaleItemEmbeddings');
+    expect(model.config.scaleItemEmbeddings).toBe(false);
+  });
+
   it('rejects a changed item mapping', async () => {
     const items = { ...encoded.items, items: [...encoded.items.items].reverse() };
 

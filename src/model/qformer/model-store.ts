@@ -205,6 +205,15 @@ function partBytes(parts: ModelParts): Record<StoredFile, Uint8Array> {
   };
 }
 
+/**
+ * Values of configuration fields added after format version 1 was released, as models saved
+ * before them were trained. A saved configuration that names the field overrides them.
+ */
+const LEGACY_CONFIG: Partial<QFormerConfig> = {
+  scaleItemEmbeddings: false,
+  maskHistoryItems: false,
+};
+
 /** Parses the JSON parts, checks them against the manifest and opens the ONNX session. */
 async function instantiate(
   source: string,
@@ -214,7 +223,7 @@ async function instantiate(
   sessionOptions: InferenceSession.SessionOptions,
 ): Promise<LoadedModel> {
   const config = checkPart(locate(MODEL_FILES.config), () =>
-    resolveConfig(parts.config as Partial<QFormerConfig>),
+    resolveConfig({ ...LEGACY_CONFIG, ...(parts.config as Partial<QFormerConfig>) }),
   );
   const vocabulary = checkPart(locate(MODEL_FILES.items), () =>
     ItemVocabulary.fromJSON(parts.items),

@@ -195,6 +195,43 @@ describe('Q-Former training graph', () => {
     await session.release();
   });
 
+  it('leaves history items out of the loss', async () => {
+    const config = smallConfig({ maskHistoryItems: true });
+    const batch = [{ items: Int32Array.of(5, 7, 5, 9) }, { items: Int32Array.of(3, 4) }];
+    const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 2 });
+    const feeds = buildFeeds(config, batch);
+    const session = await EngineSession.create(graph.graph, [graph.loss, graph.logits!]);
+    const allFeeds = { ...feeds };
+    for (const parameter of initializeParameters(graph.parameterSpecs, 3)) {
+      allFeeds[parameter.name] = { data: parameter.data, dims: parameter.shape };
+    }
+    const results = await session.run(allFeeds);
+    await session.release();
+    const loss = Number((results.get(graph.loss.name) as OrtTensor).data[0]);
+    const logits = (results.get(graph.logits!.name) as OrtTensor).data as Float32Array;
+
+    // Targets in order: 7 after [5], 5 after [5, 7], 9 after [5, 7], 4 after [3]. Item 5 is
+    // the second target itself, so it stays in that softmax.
+    const cases = [
+      { target: 7, history: [5] },
+      { target: 5, history: [7] },
+      { target: 9, history: [5, 7] },
+      { target: 4, history: [3] },
+    ];
+    const expected =
+      cases
+        .map(({ target, history }, p) => {
+          const row = logits.subarray(p * ITEM_COUNT, (p + 1) * ITEM_COUNT);
+          const kept = [...row].filter((_logit, index) => !history.includes(index + 1));
+          const shift = Math.max(...kept);
+          const logSum = shift + Math.log(kept.reduce((sum, x) => sum + Math.exp(x - shift), 0));
+          return logSum - row[target - 1];
+        })
+        .reduce((sum, value) => sum + value, 0) / cases.length;
+
+    expect(loss).toBeCloseTo(expected, 4);
+  });
+
   it('gives a short window the same loss', async () => {
     const config = smallConfig();
     const short = sequences.slice(1);
@@ -215,6 +252,8 @@ describe('Q-Former training graph', () => {
     ['log-sum-exp interests', { aggregation: 'logsumexp' as const, dropout: 0.1 }],
     ['no encoder blocks', { encoderBlocks: 0 }],
     ['bare queries', { slotConditioning: false }],
+    ['unscaled item embeddings', { scaleItemEmbeddings: false }],
+    ['history items masked', { maskHistoryItems: true }],
   ])('lowers the loss with %s', async (_name, overrides: Partial<QFormerConfig>) => {
     const config = smallConfig(overrides);
     const specs = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 4 }).parameterSpecs;

@@ -23,6 +23,10 @@ export interface FullSoftmaxInputs {
   targetSlots: Tensor;
   /** int64 [P] target item indices. */
   targetItems: Tensor;
+  /** With `maskHistoryItems`: the [target, item - 1] pairs whose logit gets HISTORY_ITEM_OFFSET. */
+  historyItemPairs?: Tensor;
+  /** float32 [pairs]: HISTORY_ITEM_OFFSET for every pair. */
+  historyItemOffsets?: Tensor;
 }
 
 /** Loss inputs of the sampled softmax with log-Q correction. */
@@ -149,16 +153,34 @@ function fullSoftmaxLoss(
   const realItems = op.slice(itemEmbeddings, [1], [itemCount + 1], [0]);
   const logits = scoreItems(config, interests, realItems);
   const targetScores = scoreTargets(config, interests, targetEmbeddings);
+  const lossInputs: FullSoftmaxInputs = { kind: 'full', targetSlots, targetItems };
+  let trainedLogits = logits;
+  if (config.maskHistoryItems) {
+    lossInputs.historyItemPairs = graph.input('history_item_pairs', 'int64', ['pairs', 2]);
+    lossInputs.historyItemOffsets = graph.input('history_item_offsets', 'float32', ['pairs']);
+    // The offsets depend on no parameter, so no gradient flows through the scatter.
+    const zero = op.expand(
+      op.constant(graph, 'float32', [1], [0]),
+      op.shapeOf(logits),
+      logits.shape,
+    );
+    const offsets = op.scatterNDAdd(
+      zero,
+      lossInputs.historyItemPairs,
+      lossInputs.historyItemOffsets,
+    );
+    trainedLogits = op.add(logits, offsets);
+  }
 
   // log Σ_j exp(x_j) equals x_j - logSoftmax(x)_j for every j, so it is also the row mean of
   // x - logSoftmax(x). Two row means replace picking the target column, which would take a
   // one-hot pass over [P, N] forward and backward.
   const logNormalizer = op.sub(
-    op.reduceMean(logits, [1]),
-    op.reduceMean(op.logSoftmax(logits, -1), [1]),
+    op.reduceMean(trainedLogits, [1]),
+    op.reduceMean(op.logSoftmax(trainedLogits, -1), [1]),
   );
   const loss = meanOverTargets(op.sub(logNormalizer, targetScores));
-  return { loss, lossInputs: { kind: 'full', targetSlots, targetItems }, logits };
+  return { loss, lossInputs, logits };
 }
 
 /** Scores [P] of each target item against its interests [P, m, d]. */
