@@ -85,7 +85,7 @@ export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
   aggregation: 'max',
   aggregationTemperature: 1,
   interestSelection: 'all',
-  maskHistoryItems: false,
+  maskHistoryItems: true,
   fullSoftmaxMaxItems: 100_000,
   sampledNegatives: 512,
 };
