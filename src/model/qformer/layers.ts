@@ -11,11 +11,12 @@ import { ParameterRegistry } from './parameters';
 export const MASKED_SCORE = -1e9;
 
 /**
- * Added to the logit of an item earlier in a target's window (`maskHistoryItems`). exp(-1e4)
- * underflows to 0 in float32 as well, but unlike MASKED_SCORE the sum keeps the logit to
- * about 0.001, which the row-mean form of the log-normalizer needs.
+ * Added to the logit of an item earlier in a target's window (`maskHistoryItems`). Its
+ * softmax weight, at most exp(-1000) times that of the row's best item unless it scored 900
+ * above it, is 0 in float32. Unlike MASKED_SCORE, the sum keeps the logit to 1e-4, which the
+ * row-mean form of the log-normalizer needs for an exact loss value.
  */
-export const HISTORY_ITEM_OFFSET = -1e4;
+export const HISTORY_ITEM_OFFSET = -1000;
 
 /** State shared by the layers of one graph: parameters and dropout. */
 export interface LayerContext {
