@@ -23,7 +23,14 @@ describe('parseStartTrainingRequest', () => {
 
   it('keeps valid overrides', () => {
     const request = parseStartTrainingRequest({
-      model: { dim: 16, heads: 2, readout: 'last', dropout: 0 },
+      model: {
+        dim: 16,
+        heads: 2,
+        readout: 'last',
+        dropout: 0,
+        scaleItemEmbeddings: false,
+        maskHistoryItems: false,
+      },
       trainer: { epochs: 3, learningRate: 0.01, lengthBuckets: false, historyWindows: 'all' },
       topK: 20,
       validationUsers: 50,
@@ -32,7 +39,14 @@ describe('parseStartTrainingRequest', () => {
 
     expect(request.force).toBe(true);
     expect(request.parameters).toEqual({
-      model: { dim: 16, heads: 2, readout: 'last', dropout: 0 },
+      model: {
+        dim: 16,
+        heads: 2,
+        readout: 'last',
+        dropout: 0,
+        scaleItemEmbeddings: false,
+        maskHistoryItems: false,
+      },
       trainer: { epochs: 3, learningRate: 0.01, lengthBuckets: false, historyWindows: 'all' },
       topK: 20,
       validationUsers: 50,
@@ -49,7 +63,7 @@ describe('parseStartTrainingRequest', () => {
 
   it('reports every bad field', () => {
     const problems = problemsOf({
-      model: { dropout: 1, readout: 'mean' },
+      model: { dropout: 1, readout: 'mean', maskHistoryItems: 'yes' },
       trainer: { learningRate: 0, epochs: 2.5, seed: '7', historyWindows: 'newest' },
       force: 'yes',
     });
@@ -57,6 +71,7 @@ describe('parseStartTrainingRequest', () => {
     expect(problems.map((p) => p.field).sort()).toEqual([
       'force',
       'model.dropout',
+      'model.maskHistoryItems',
       'model.readout',
       'trainer.epochs',
       'trainer.historyWindows',
@@ -73,6 +88,9 @@ describe('parseStartTrainingRequest', () => {
       'must be a number greater than 0 and at most 1',
     );
     expect(byField.get('force')?.problem).toBe('must be true or false, not a string');
+    expect(byField.get('model.maskHistoryItems')?.problem).toBe(
+      'must be true or false, not a string',
+    );
   });
 
   it('rejects unknown fields', () => {
