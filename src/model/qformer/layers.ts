@@ -11,9 +11,9 @@ import { ParameterRegistry } from './parameters';
 export const MASKED_SCORE = -1e9;
 
 /**
- * Added to the logit of an item earlier in a target's window (`maskHistoryItems`). Its
- * softmax weight, at most exp(-1000) times that of the row's best item unless it scored 900
- * above it, is 0 in float32. Unlike MASKED_SCORE, the sum keeps the logit to 1e-4, which the
+ * Added to the logit of an item earlier in a target's window (`maskHistoryItems`). exp(-1000)
+ * is 0 in float32, so such an item gets no softmax weight unless it scores 900 above the best
+ * other item. Unlike MASKED_SCORE, the offset logit keeps a precision of 1e-4, which the
  * row-mean form of the log-normalizer needs for an exact loss value.
  */
 export const HISTORY_ITEM_OFFSET = -1000;

@@ -222,9 +222,10 @@ describe('Q-Former training graph', () => {
       cases
         .map(({ target, history }, p) => {
           const row = logits.subarray(p * ITEM_COUNT, (p + 1) * ITEM_COUNT);
-          const kept = [...row].filter((_logit, index) => !history.includes(index + 1));
-          const shift = Math.max(...kept);
-          const logSum = shift + Math.log(kept.reduce((sum, x) => sum + Math.exp(x - shift), 0));
+          const unmasked = [...row].filter((_logit, index) => !history.includes(index + 1));
+          const shift = Math.max(...unmasked);
+          const logSum =
+            shift + Math.log(unmasked.reduce((sum, x) => sum + Math.exp(x - shift), 0));
           return logSum - row[target - 1];
         })
         .reduce((sum, value) => sum + value, 0) / cases.length;
