@@ -187,7 +187,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--max-grad-norm <n>', 'gradient clipping norm', decimal, trainer.maxGradNorm)
     .option(
       '--patience <n>',
-      'epochs without a better validation NDCG@10 before stopping',
+      'epochs without a better NDCG@10 on the held-out selection users before stopping',
       integer(1),
       trainer.patience,
     )
