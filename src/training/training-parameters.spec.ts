@@ -22,15 +22,16 @@ describe('parseStartTrainingRequest', () => {
   });
 
   it('keeps valid overrides', () => {
+    const model = {
+      dim: 16,
+      heads: 2,
+      readout: 'last',
+      dropout: 0,
+      scaleItemEmbeddings: false,
+      maskHistoryItems: false,
+    };
     const request = parseStartTrainingRequest({
-      model: {
-        dim: 16,
-        heads: 2,
-        readout: 'last',
-        dropout: 0,
-        scaleItemEmbeddings: false,
-        maskHistoryItems: false,
-      },
+      model,
       trainer: { epochs: 3, learningRate: 0.01, lengthBuckets: false, historyWindows: 'all' },
       topK: 20,
       validationUsers: 50,
@@ -39,14 +40,7 @@ describe('parseStartTrainingRequest', () => {
 
     expect(request.force).toBe(true);
     expect(request.parameters).toEqual({
-      model: {
-        dim: 16,
-        heads: 2,
-        readout: 'last',
-        dropout: 0,
-        scaleItemEmbeddings: false,
-        maskHistoryItems: false,
-      },
+      model,
       trainer: { epochs: 3, learningRate: 0.01, lengthBuckets: false, historyWindows: 'all' },
       topK: 20,
       validationUsers: 50,

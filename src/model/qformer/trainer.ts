@@ -269,7 +269,7 @@ function trainingPlanOf(
   windowLengths: readonly number[],
   batchSize: number,
 ): TrainingPlan {
-  // A window holds at most maxLength inputs, and so at most maxLength targets.
+  // A window has at most maxLength inputs, and so at most maxLength targets.
   const targets = sequences.reduce(
     (sum, sequence) => sum + Math.min(sequence.items.length - 1, maxLength),
     0,
