@@ -196,7 +196,7 @@ function describeRange(rule: Extract<FieldRule, { kind: 'number' }>): string {
 
 /**
  * Runs the model's own validation for the rules between fields (heads must divide dim),
- * naming the field from the error message of `resolveConfig`.
+ * naming the field that `resolveConfig` rejected.
  */
 function checkModelConfig(model: Partial<QFormerConfig>, problems: ErrorDetail[]): void {
   try {
@@ -205,12 +205,10 @@ function checkModelConfig(model: Partial<QFormerConfig>, problems: ErrorDetail[]
     if (!(error instanceof QFormerConfigError)) {
       throw error;
     }
-    const name = /^invalid (\w+)/.exec(error.message)?.[1];
-    const field = name === undefined ? 'model' : `model.${name}`;
-    const value = name === undefined ? model : (model as Record<string, unknown>)[name];
+    const value = model[error.field];
     // "invalid heads 3: it must divide dim 64" becomes "must divide dim 64".
     const problem = error.message.replace(/^invalid \w+ [^:]*: (it )?/, '');
-    problems.push({ field, value: previewValue(value), problem });
+    problems.push({ field: `model.${error.field}`, value: previewValue(value), problem });
   }
 }
 

@@ -149,6 +149,22 @@ describe('qrec import CLI', () => {
     );
   });
 
+  it.each([
+    [['--heads', '3'], "error: option '--heads': invalid heads 3: it must divide dim 64"],
+    [
+      ['--min-learning-rate', '0.1'],
+      "error: option '--min-learning-rate': invalid minLearningRate: 0.1; " +
+        'expected a finite number in [0, 0.004]',
+    ],
+  ])('names the option of a value the model rejects: %j', async (flags, message) => {
+    const data = path.join(folder, 'never-read');
+
+    const result = await runCli(database.url, ['train', '--data', data, ...flags]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`${message}\n(add --help to the command to list its options)\n`);
+  });
+
   it('lists applied migrations', async () => {
     const result = await runCli(database.url, ['migrate', '--show']);
 

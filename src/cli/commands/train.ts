@@ -1,11 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DATA_FORMATS, DataFormat } from '../../model/data/data-folder';
+import { OptimizerError } from '../../model/engine/optim/errors';
 import {
   DEFAULT_QFORMER_CONFIG,
   InterestAggregation,
   InterestSelection,
   QFormerConfig,
+  QFormerConfigError,
   Readout,
+  resolveConfig,
 } from '../../model/qformer/config';
 import {
   DEFAULT_TRAINER_OPTIONS,
@@ -13,6 +16,7 @@ import {
   type HistoryWindows,
   LEARNING_RATE_SCHEDULES,
   LearningRateScheduleKind,
+  resolveTrainerOptions,
   TrainerOptions,
 } from '../../model/qformer/trainer';
 import { parseIsoTimestamp } from '../../common/validation/iso-timestamp';
@@ -230,10 +234,11 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--top-k <n>', 'K of the exported top-K output', integer(1), 100)
     .option('--no-progress', 'hide the progress bar')
-    .action(async (flags: TrainFlags) => {
+    .action(async (flags: TrainFlags, command: Command) => {
       checkSourceFlags(flags);
       const model = modelConfig(flags);
       const trainer = trainerOptions(flags);
+      checkOptionValues(command, model, trainer);
       if (flags.fromDb) {
         await trainFromServiceDatabase(flags, model, trainer);
         return;
@@ -266,6 +271,59 @@ function checkSourceFlags(flags: TrainFlags): void {
       throw new Error(`${dbOnly.join(', ')} can be used only with --from-db`);
     }
   }
+}
+
+/** The option that sets each model or trainer field a value check can reject. */
+const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
+  dim: '--dim',
+  maxLength: '--max-length',
+  encoderBlocks: '--encoder-blocks',
+  queryCount: '--queries',
+  qformerBlocks: '--qformer-blocks',
+  heads: '--heads',
+  feedForwardDim: '--ffn-dim',
+  dropout: '--dropout',
+  aggregationTemperature: '--temperature',
+  fullSoftmaxMaxItems: '--full-softmax-max-items',
+  sampledNegatives: '--negatives',
+  epochs: '--epochs',
+  batchSize: '--batch-size',
+  patience: '--patience',
+  learningRate: '--learning-rate',
+  warmupSteps: '--warmup-steps',
+  minLearningRate: '--min-learning-rate',
+  weightDecay: '--weight-decay',
+  maxGradNorm: '--max-grad-norm',
+};
+
+/**
+ * Checks the values that the model and the optimiser reject, such as heads that do not divide
+ * dim, before any data is read. A rejected value is reported as commander reports an option
+ * error: the option's name, then the hint to --help.
+ */
+function checkOptionValues(
+  command: Command,
+  model: Partial<QFormerConfig>,
+  trainer: Partial<TrainerOptions>,
+): void {
+  try {
+    resolveConfig(model);
+    resolveTrainerOptions(trainer);
+  } catch (error: unknown) {
+    const field = rejectedField(error);
+    const option = field === undefined ? undefined : OPTION_OF_FIELD[field];
+    if (option === undefined) {
+      throw error;
+    }
+    command.error(`error: option '${option}': ${(error as Error).message}`);
+  }
+}
+
+function rejectedField(error: unknown): string | undefined {
+  if (error instanceof QFormerConfigError) {
+    return error.field;
+  }
+  return error instanceof OptimizerError ? error.option : undefined;
 }
 
 async function trainFromServiceDatabase(

@@ -93,6 +93,14 @@ export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
 /** A configuration value outside its allowed range. */
 export class QFormerConfigError extends Error {
   override readonly name = 'QFormerConfigError';
+
+  constructor(
+    /** The configuration field whose value was rejected. */
+    readonly field: keyof QFormerConfig,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Fills defaults into a partial configuration and validates every field. */
@@ -109,13 +117,20 @@ export function resolveConfig(overrides: Partial<QFormerConfig> = {}): QFormerCo
   requireInteger('fullSoftmaxMaxItems', config.fullSoftmaxMaxItems, 1);
   requireInteger('sampledNegatives', config.sampledNegatives, 1);
   if (config.dim % config.heads !== 0) {
-    throw new QFormerConfigError(`invalid heads ${config.heads}: it must divide dim ${config.dim}`);
+    throw new QFormerConfigError(
+      'heads',
+      `invalid heads ${config.heads}: it must divide dim ${config.dim}`,
+    );
   }
   if (!(config.dropout >= 0 && config.dropout < 1)) {
-    throw new QFormerConfigError(`invalid dropout ${config.dropout}: expected a value in [0, 1)`);
+    throw new QFormerConfigError(
+      'dropout',
+      `invalid dropout ${config.dropout}: expected a value in [0, 1)`,
+    );
   }
   if (!(config.aggregationTemperature > 0)) {
     throw new QFormerConfigError(
+      'aggregationTemperature',
       `invalid aggregationTemperature ${config.aggregationTemperature}: expected a value > 0`,
     );
   }
@@ -135,17 +150,19 @@ export function usesFullSoftmax(config: QFormerConfig, itemCount: number): boole
   return itemCount <= config.fullSoftmaxMaxItems;
 }
 
-function requireInteger(name: string, value: number, minimum: number): void {
+function requireInteger(name: keyof QFormerConfig, value: number, minimum: number): void {
   if (!Number.isInteger(value) || value < minimum) {
     throw new QFormerConfigError(
+      name,
       `invalid ${name} ${value}: expected an integer of at least ${minimum}`,
     );
   }
 }
 
-function requireChoice(name: string, value: string, allowed: readonly string[]): void {
+function requireChoice(name: keyof QFormerConfig, value: string, allowed: readonly string[]): void {
   if (!allowed.includes(value)) {
     throw new QFormerConfigError(
+      name,
       `invalid ${name} "${value}": allowed values are ${allowed.join(', ')}`,
     );
   }

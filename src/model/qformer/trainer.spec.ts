@@ -3,12 +3,15 @@ import { MostPopularRecommender } from '../baselines/most-popular';
 import { SequenceDatasetBuilder } from '../data/sequence-dataset';
 import { SequenceSource } from '../data/sequence-source';
 import { evaluateRanking } from '../eval/ranking-evaluation';
-import { resolveConfig } from './config';
+import { OptimizerError } from '../engine/optim/errors';
+import { QFormerConfigError, resolveConfig } from './config';
 import { syntheticSequences } from './testing/synthetic-sequences';
 import {
   DEFAULT_TRAINER_OPTIONS,
   EpochSummary,
   learningRateScheduleOf,
+  remainingEpochs,
+  resolveTrainerOptions,
   splitIntoWindows,
   trainingDataFromSource,
   TrainingPlan,
@@ -107,6 +110,59 @@ describe('trainQFormer', () => {
       },
     ]);
     expect(windows).toBeGreaterThan(lengths.length);
+  });
+});
+
+describe('remainingEpochs', () => {
+  it('counts the planned epochs without a time budget', () => {
+    expect(remainingEpochs(3, 10, 300)).toBe(7);
+  });
+
+  it('counts one more epoch while the budget has not run out', () => {
+    // About 98 s per epoch: the epoch that starts at 295 s ends past the 300 s budget.
+    expect(remainingEpochs(3, 200, 295, 300)).toBe(1);
+    // 50 s per epoch: epochs end at 200, 250 and 300 s, and the last one reaches the budget.
+    expect(remainingEpochs(3, 200, 150, 300)).toBe(3);
+  });
+
+  it('counts none after the end', () => {
+    expect(remainingEpochs(3, 200, 300, 300)).toBe(0);
+    expect(remainingEpochs(10, 10, 50, 300)).toBe(0);
+  });
+});
+
+describe('resolveTrainerOptions', () => {
+  it('fills in the defaults', () => {
+    expect(resolveTrainerOptions({ epochs: 3 })).toEqual({ ...DEFAULT_TRAINER_OPTIONS, epochs: 3 });
+  });
+
+  it.each([
+    [{ learningRate: 0 }, 'learningRate'],
+    [{ minLearningRate: 0.1 }, 'minLearningRate'],
+    [{ maxGradNorm: 0 }, 'maxGradNorm'],
+    [{ weightDecay: -1 }, 'weightDecay'],
+    [{ warmupSteps: 1.5 }, 'warmupSteps'],
+    [{ batchSize: 0 }, 'batchSize'],
+    [{ patience: 0 }, 'patience'],
+  ])('names the option it rejects: %j', (overrides, option) => {
+    const resolve = (): unknown => resolveTrainerOptions(overrides);
+
+    expect(resolve).toThrow(OptimizerError);
+    expect(resolve).toThrow(new RegExp(`^invalid ${option}: `));
+    expect(() => resolveTrainerOptions(overrides)).toThrow(
+      expect.objectContaining({ option }) as Error,
+    );
+  });
+});
+
+describe('resolveConfig', () => {
+  it.each([
+    [{ heads: 3 }, 'heads'],
+    [{ dropout: 1 }, 'dropout'],
+    [{ queryCount: 0 }, 'queryCount'],
+  ])('names the field it rejects: %j', (overrides, field) => {
+    expect(() => resolveConfig(overrides)).toThrow(QFormerConfigError);
+    expect(() => resolveConfig(overrides)).toThrow(expect.objectContaining({ field }) as Error);
   });
 });
 

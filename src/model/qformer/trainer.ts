@@ -3,6 +3,8 @@ import { SequenceDataset } from '../data/sequence-dataset';
 import { SequenceSource } from '../data/sequence-source';
 import { EvaluationSet, leaveOneOutSplit } from '../data/split';
 import { ParameterTensor } from '../engine/optim/adamw';
+import { resolveAdamWOptions } from '../engine/optim/adamw-options';
+import { validateIntegerOption } from '../engine/optim/errors';
 import { createLearningRateSchedule, LearningRateSchedule } from '../engine/optim/schedule';
 import { EngineSessionOptions } from '../engine/providers';
 import { createRng, permutation, Rng } from '../engine/random';
@@ -154,7 +156,7 @@ export async function trainQFormer(
   data: TrainingData,
   overrides: Partial<TrainerOptions> = {},
 ): Promise<TrainingResult> {
-  const options: TrainerOptions = { ...DEFAULT_TRAINER_OPTIONS, ...overrides };
+  const options = resolveTrainerOptions(overrides);
   const itemCount = data.vocabulary.size;
   const rng = createRng(options.seed);
   const sequences = trainingSequences(data.train, config.maxLength, options.historyWindows);
@@ -223,6 +225,24 @@ export async function evaluateParameters(
   } finally {
     await forward.release();
   }
+}
+
+/**
+ * Fills the defaults into trainer options and validates the values that the optimiser and the
+ * schedule would reject only at their first step. Throws an OptimizerError that names the
+ * option.
+ */
+export function resolveTrainerOptions(overrides: Partial<TrainerOptions> = {}): TrainerOptions {
+  const options: TrainerOptions = { ...DEFAULT_TRAINER_OPTIONS, ...overrides };
+  validateIntegerOption('epochs', options.epochs, 1, Number.MAX_SAFE_INTEGER);
+  validateIntegerOption('batchSize', options.batchSize, 1, Number.MAX_SAFE_INTEGER);
+  validateIntegerOption('patience', options.patience, 1, Number.MAX_SAFE_INTEGER);
+  resolveAdamWOptions({
+    learningRate: learningRateScheduleOf(options, 1),
+    weightDecay: options.weightDecay,
+    maxGradNorm: options.maxGradNorm,
+  });
+  return options;
 }
 
 /**
@@ -368,6 +388,26 @@ async function validationMetrics(
   return { ndcg: report.full.ndcg, hitRate: report.full.hitRate };
 }
 
+/**
+ * Epochs still to run after `epoch` of `epochs`: all of them, or fewer under a time budget
+ * (`maxSeconds`), which stops training after the first epoch that ends past it. Assumes every
+ * epoch takes the mean time of those so far.
+ */
+export function remainingEpochs(
+  epoch: number,
+  epochs: number,
+  elapsedSeconds: number,
+  maxSeconds?: number,
+): number {
+  const planned = epochs - epoch;
+  if (maxSeconds === undefined) {
+    return planned;
+  }
+  const secondsLeft = maxSeconds - elapsedSeconds;
+  const perEpoch = elapsedSeconds / epoch;
+  return secondsLeft <= 0 ? 0 : Math.min(planned, Math.ceil(secondsLeft / perEpoch));
+}
+
 interface PlannedBatch {
   windowLength: number;
   sequences: InteractionSequence[];
@@ -484,10 +524,9 @@ class EpochLoop {
   ): EpochSummary {
     const elapsedSeconds = this.elapsed();
     const perEpoch = elapsedSeconds / epoch;
-    let etaSeconds = perEpoch * (this.options.epochs - epoch);
-    if (this.options.maxSeconds !== undefined) {
-      etaSeconds = Math.min(etaSeconds, Math.max(this.options.maxSeconds - elapsedSeconds, 0));
-    }
+    const etaSeconds =
+      perEpoch *
+      remainingEpochs(epoch, this.options.epochs, elapsedSeconds, this.options.maxSeconds);
     return {
       epoch,
       loss,

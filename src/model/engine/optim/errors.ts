@@ -16,6 +16,8 @@ export class OptimizerError extends Error {
     message: string,
     /** Name of the parameter concerned, when there is one. */
     readonly parameter?: string,
+    /** Name of the rejected option, for INVALID_OPTION errors of one option. */
+    readonly option?: string,
   ) {
     super(message);
   }
@@ -37,6 +39,8 @@ export function validateOptionRange(
   throw new OptimizerError(
     'INVALID_OPTION',
     `invalid ${option}: ${value}; expected a finite number in ${open}${range.min}, ${range.max}${close}`,
+    undefined,
+    option,
   );
 }
 
@@ -53,5 +57,7 @@ export function validateIntegerOption(
   throw new OptimizerError(
     'INVALID_OPTION',
     `invalid ${option}: ${value}; expected an integer in [${min}, ${max}]`,
+    undefined,
+    option,
   );
 }
