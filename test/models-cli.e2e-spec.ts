@@ -78,7 +78,7 @@ describe('qrec train --from-db and qrec models', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^Registered model version [0-9a-f-]{36}: 20 items, data up to 2026-06-01T00:00:00.000Z, best epoch \d of 2, validation NDCG@10 \d\.\d{4} on 5 users, /,
+      /^Registered model version [0-9a-f-]{36}: 20 items, data up to 2026-06-01T00:00:00.000Z, best epoch \d of 2 \(stopped by epochs\), validation NDCG@10 \d\.\d{4} on 5 users, /,
     );
     expect(result.stderr).toContain('epoch 2/2');
     const id = UUID.exec(result.stdout)![0];

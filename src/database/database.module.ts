@@ -60,10 +60,13 @@ export class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
     if (this.dataSource.isInitialized) {
       await this.dataSource.destroy();
     }
-    if (this.connection.ownsServer) {
-      this.logger.log('stopping embedded PostgreSQL');
+    if (!this.connection.ownsServer) {
+      await this.connection.close();
+      return;
     }
+    this.logger.log('stopping embedded PostgreSQL');
     await this.connection.close();
+    this.logger.log('embedded PostgreSQL stopped');
   }
 }
 

@@ -154,7 +154,7 @@ describe('qrec import CLI', () => {
     [
       ['--min-learning-rate', '0.1'],
       "error: option '--min-learning-rate': invalid minLearningRate: 0.1; " +
-        'expected a finite number in [0, 0.004]',
+        'expected at most the peak learningRate 0.004',
     ],
   ])('names the option of a value the model rejects: %j', async (flags, message) => {
     const data = path.join(folder, 'never-read');

@@ -67,7 +67,7 @@ export async function runTrainFromDatabase(
   console.log(
     `Registered model version ${version.id}: ${version.itemCount} items, data up to ` +
       `${trained.dataCutoff.toISOString()}, best epoch ${trained.result.bestEpoch} of ` +
-      `${trained.result.epochs.length}, validation NDCG@10 ` +
+      `${trained.result.epochs.length} (stopped by ${trained.result.stopReason}), validation NDCG@10 ` +
       `${formatMetric(best?.validationNdcg10)} on ${trained.validation.targets.length} users, ` +
       `${formatDuration(seconds)}`,
   );

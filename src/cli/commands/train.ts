@@ -156,7 +156,12 @@ export function registerTrainCommand(program: Command): void {
         .choices(['target', 'all'])
         .default(model.interestSelection),
     )
-    .option('--temperature <t>', 'log-sum-exp temperature', decimal, model.aggregationTemperature)
+    .option(
+      '--temperature <t>',
+      'log-sum-exp temperature',
+      positiveDecimal,
+      model.aggregationTemperature,
+    )
     .option(
       '--full-softmax-max-items <n>',
       'largest catalogue trained with the full softmax; larger ones use sampled softmax',
@@ -171,7 +176,12 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--epochs <n>', 'maximum epochs', integer(1), trainer.epochs)
     .option('--batch-size <n>', 'sequences per step', integer(1), trainer.batchSize)
-    .option('--learning-rate <lr>', 'peak AdamW learning rate', decimal, trainer.learningRate)
+    .option(
+      '--learning-rate <lr>',
+      'peak AdamW learning rate',
+      positiveDecimal,
+      trainer.learningRate,
+    )
     .option('--warmup-steps <n>', 'linear warm-up steps', integer(0), trainer.warmupSteps)
     .addOption(
       new Option(
@@ -188,7 +198,7 @@ export function registerTrainCommand(program: Command): void {
       trainer.minLearningRate,
     )
     .option('--weight-decay <w>', 'AdamW decoupled weight decay', decimal, trainer.weightDecay)
-    .option('--max-grad-norm <n>', 'gradient clipping norm', decimal, trainer.maxGradNorm)
+    .option('--max-grad-norm <n>', 'gradient clipping norm', positiveDecimal, trainer.maxGradNorm)
     .option(
       '--patience <n>',
       'epochs without a better NDCG@10 on the held-out selection users before stopping',
@@ -406,6 +416,14 @@ function isoTime(value: string): Date {
     throw new InvalidArgumentError(
       `expected an ISO 8601 time with a time zone, such as 2026-01-31T00:00:00Z, got "${value}".`,
     );
+  }
+  return parsed;
+}
+
+function positiveDecimal(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) {
+    throw new InvalidArgumentError(`expected a number greater than 0, got "${value}".`);
   }
   return parsed;
 }

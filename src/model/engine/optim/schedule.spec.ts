@@ -103,7 +103,7 @@ describe('schedule validation', () => {
     [
       'minLearningRate',
       { kind: 'cosine', learningRate: 1, warmupSteps: 0, totalSteps: 5, minLearningRate: 2 },
-      'invalid minLearningRate: 2; expected a finite number in [0, 1]',
+      'invalid minLearningRate: 2; expected at most the peak learningRate 1',
     ],
   ];
 

@@ -68,6 +68,14 @@ function createWarmupCosine(options: WarmupCosineOptions): LearningRateSchedule 
   const { learningRate, warmupSteps, totalSteps } = options;
   const minLearningRate = options.minLearningRate ?? 0;
   validateIntegerOption('totalSteps', totalSteps, warmupSteps + 1, MAX_STEPS);
+  if (minLearningRate > learningRate) {
+    throw new OptimizerError(
+      'INVALID_OPTION',
+      `invalid minLearningRate: ${minLearningRate}; expected at most the peak learningRate ${learningRate}`,
+      undefined,
+      'minLearningRate',
+    );
+  }
   validateOptionRange('minLearningRate', minLearningRate, { min: 0, max: learningRate });
 
   const decaySteps = totalSteps - warmupSteps;
