@@ -283,7 +283,7 @@ function checkSourceFlags(flags: TrainFlags): void {
   }
 }
 
-/** The option that sets each model or trainer field a value check can reject. */
+/** Command-line option of each model or trainer field that a value check can reject. */
 const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   dim: '--dim',
   maxLength: '--max-length',

@@ -114,11 +114,11 @@ describe('trainQFormer', () => {
 });
 
 describe('remainingEpochs', () => {
-  it('counts the planned epochs without a time budget', () => {
+  it('counts planned epochs without budget', () => {
     expect(remainingEpochs(3, 10, 300)).toBe(7);
   });
 
-  it('counts one more epoch while the budget has not run out', () => {
+  it('counts epochs left in budget', () => {
     // About 98 s per epoch: the epoch that starts at 295 s ends past the 300 s budget.
     expect(remainingEpochs(3, 200, 295, 300)).toBe(1);
     // 50 s per epoch: epochs end at 200, 250 and 300 s, and the last one reaches the budget.

@@ -389,9 +389,8 @@ async function validationMetrics(
 }
 
 /**
- * Epochs still to run after `epoch` of `epochs`: all of them, or fewer under a time budget
- * (`maxSeconds`), which stops training after the first epoch that ends past it. Assumes every
- * epoch takes the mean time of those so far.
+ * Counts the epochs still to run after `epoch` of `epochs`. A time budget (`maxSeconds`) stops
+ * training after the first epoch that ends past it, estimated at the mean epoch time so far.
  */
 export function remainingEpochs(
   epoch: number,

@@ -68,6 +68,11 @@ function createWarmupCosine(options: WarmupCosineOptions): LearningRateSchedule 
   const { learningRate, warmupSteps, totalSteps } = options;
   const minLearningRate = options.minLearningRate ?? 0;
   validateIntegerOption('totalSteps', totalSteps, warmupSteps + 1, MAX_STEPS);
+  validateOptionRange('minLearningRate', minLearningRate, {
+    min: 0,
+    max: Infinity,
+    maxExclusive: true,
+  });
   if (minLearningRate > learningRate) {
     throw new OptimizerError(
       'INVALID_OPTION',
@@ -76,7 +81,6 @@ function createWarmupCosine(options: WarmupCosineOptions): LearningRateSchedule 
       'minLearningRate',
     );
   }
-  validateOptionRange('minLearningRate', minLearningRate, { min: 0, max: learningRate });
 
   const decaySteps = totalSteps - warmupSteps;
   return {
