@@ -41,8 +41,11 @@ interface TrainFlags {
   qformerBlocks: number;
   heads: number;
   ffnDim: number;
+  gatedFfn: boolean;
   dropout: number;
   relativePositionBias: boolean;
+  /** Unset unless --encoder-position-bias or --no-encoder-position-bias is given. */
+  encoderPositionBias?: boolean;
   slotConditioning: boolean;
   /** Unset unless --scale-item-embeddings or --no-scale-item-embeddings is given. */
   scaleItemEmbeddings?: boolean;
@@ -62,6 +65,7 @@ interface TrainFlags {
   minLearningRate: number;
   weightDecay: number;
   maxGradNorm: number;
+  emaDecay: number;
   patience: number;
   seed: number;
   maxMinutes?: number;
@@ -120,8 +124,19 @@ export function registerTrainCommand(program: Command): void {
     .option('--qformer-blocks <n>', 'Q-Former blocks', integer(1), model.qformerBlocks)
     .option('--heads <n>', 'attention heads (must divide --dim)', integer(1), model.heads)
     .option('--ffn-dim <n>', 'feed-forward hidden width', integer(1), model.feedForwardDim)
+    .option(
+      '--gated-ffn',
+      'use GEGLU feed-forward layers (a GELU gate on a second projection)',
+      false,
+    )
     .option('--dropout <ratio>', 'dropout ratio in [0, 1)', decimal, model.dropout)
     .option('--no-relative-position-bias', 'drop the cross-attention bias indexed by recency')
+    .option(
+      '--encoder-position-bias',
+      'add a learned bias indexed by recency to the encoder self-attention ' +
+        `(default: ${model.encoderPositionBias})`,
+    )
+    .option('--no-encoder-position-bias', 'leave the encoder self-attention without that bias')
     .option(
       '--no-slot-conditioning',
       "start every slot from the bare queries instead of queries plus that slot's encoder state",
@@ -199,6 +214,12 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--weight-decay <w>', 'AdamW decoupled weight decay', decimal, trainer.weightDecay)
     .option('--max-grad-norm <n>', 'gradient clipping norm', positiveDecimal, trainer.maxGradNorm)
+    .option(
+      '--ema-decay <x>',
+      'decay in [0, 1) of a moving average of the weights that validation and the saved model use; 0 turns it off',
+      decimal,
+      trainer.emaDecay,
+    )
     .option(
       '--patience <n>',
       'epochs without a better NDCG@10 on the held-out selection users before stopping',
@@ -304,6 +325,7 @@ const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   minLearningRate: '--min-learning-rate',
   weightDecay: '--weight-decay',
   maxGradNorm: '--max-grad-norm',
+  emaDecay: '--ema-decay',
 };
 
 /**
@@ -368,8 +390,10 @@ function modelConfig(flags: TrainFlags): Partial<QFormerConfig> {
     qformerBlocks: flags.qformerBlocks,
     heads: flags.heads,
     feedForwardDim: flags.ffnDim,
+    gatedFeedForward: flags.gatedFfn,
     dropout: flags.dropout,
     relativePositionBias: flags.relativePositionBias,
+    encoderPositionBias: flags.encoderPositionBias ?? DEFAULT_QFORMER_CONFIG.encoderPositionBias,
     slotConditioning: flags.slotConditioning,
     scaleItemEmbeddings: flags.scaleItemEmbeddings ?? DEFAULT_QFORMER_CONFIG.scaleItemEmbeddings,
     readout: flags.readout,
@@ -392,6 +416,7 @@ function trainerOptions(flags: TrainFlags): Partial<TrainerOptions> {
     minLearningRate: flags.minLearningRate,
     weightDecay: flags.weightDecay,
     maxGradNorm: flags.maxGradNorm,
+    emaDecay: flags.emaDecay,
     patience: flags.patience,
     seed: flags.seed,
     lengthBuckets: flags.lengthBuckets,

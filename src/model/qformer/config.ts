@@ -28,6 +28,8 @@ export interface QFormerConfig {
   heads: number;
   /** Hidden width of every feed-forward layer. */
   feedForwardDim: number;
+  /** GEGLU feed-forward layers: the GELU of one projection gates a second projection. */
+  gatedFeedForward: boolean;
   /** Dropout ratio on embeddings, attention outputs and feed-forward outputs during training. */
   dropout: number;
   /**
@@ -35,6 +37,11 @@ export interface QFormerConfig {
    * initialised to prefer recent interactions.
    */
   relativePositionBias: boolean;
+  /**
+   * Learned bias per head and block added to the encoder's self-attention scores, indexed by
+   * how many slots back the key lies from the query, initialised to prefer recent interactions.
+   */
+  encoderPositionBias: boolean;
   /** Adds each slot's encoder state to its query tokens before the first Q-Former block. */
   slotConditioning: boolean;
   /**
@@ -77,8 +84,10 @@ export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
   qformerBlocks: 1,
   heads: 2,
   feedForwardDim: 128,
+  gatedFeedForward: false,
   dropout: 0.1,
   relativePositionBias: true,
+  encoderPositionBias: false,
   slotConditioning: true,
   scaleItemEmbeddings: true,
   readout: 'qformer',

@@ -48,18 +48,25 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function saveTestModel(path: string, modelConfig = config): Promise<void> {
+async function saveTestModel(
+  path: string,
+  modelConfig = config,
+  modelParameters = parameters,
+): Promise<void> {
   await saveModel(path, {
     config: modelConfig,
     vocabulary,
-    parameters,
+    parameters: modelParameters,
     topK: 5,
     metrics: { bestEpoch: 3 },
   });
 }
 
 /** Logits of items 1..N at the last slot of each history, from the training graph. */
-async function trainingGraphScores(modelConfig = config): Promise<Float32Array[]> {
+async function trainingGraphScores(
+  modelConfig = config,
+  modelParameters = parameters,
+): Promise<Float32Array[]> {
   const graph = buildTrainingGraph(modelConfig, ITEM_COUNT, { batchSize: histories.length });
   // A dummy next item makes each history's newest interaction a target slot.
   const withTargets = histories.map((history) => ({
@@ -70,7 +77,7 @@ async function trainingGraphScores(modelConfig = config): Promise<Float32Array[]
     createRng(1),
   );
   const feeds: Record<string, Feed> = { ...batch.feeds };
-  for (const parameter of parameters) {
+  for (const parameter of modelParameters) {
     feeds[parameter.name] = { data: parameter.data, dims: parameter.shape };
   }
   const session = await EngineSession.create(graph.graph, [graph.logits!]);
@@ -124,6 +131,29 @@ describe('exported Q-Former model', () => {
       const row = exported.slice(b * (ITEM_COUNT + 1) + 1, (b + 1) * (ITEM_COUNT + 1));
       expect(maxDifference(row, expected[b])).toBeLessThan(TOLERANCE);
       expect(maxDifference(row, scaled[b])).toBeGreaterThan(1e-3);
+    });
+  });
+
+  it('matches with encoder position bias and gated feed-forward', async () => {
+    const extended = resolveConfig({
+      ...config,
+      encoderPositionBias: true,
+      gatedFeedForward: true,
+    });
+    const extendedParameters = initializeParameters(parameterSpecsOf(extended, ITEM_COUNT), 12);
+    const names = extendedParameters.map((parameter) => parameter.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['encoder.1.position_bias', 'qformer.0.ffn.gate.weight']),
+    );
+    await saveTestModel(directory, extended, extendedParameters);
+    const recommender = new QFormerRecommender(await loadModel(directory));
+    const exported = await recommender.score(histories.map((history) => history.items));
+    await recommender.release();
+    const expected = await trainingGraphScores(extended, extendedParameters);
+
+    histories.forEach((_history, b) => {
+      const row = exported.slice(b * (ITEM_COUNT + 1) + 1, (b + 1) * (ITEM_COUNT + 1));
+      expect(maxDifference(row, expected[b])).toBeLessThan(TOLERANCE);
     });
   });
 

@@ -49,15 +49,22 @@ export function layerNorm(context: LayerContext, name: string, x: Tensor): Tenso
   return op.layerNormalization(x, scale, bias);
 }
 
-/** Two-layer feed-forward network with GELU, as in the Transformer blocks. */
+/**
+ * Two-layer feed-forward network with GELU, as in the Transformer blocks. When `gated`, the
+ * hidden layer is GEGLU: GELU of one projection times a second projection of the input.
+ */
 export function feedForward(
   context: LayerContext,
   name: string,
   x: Tensor,
   hiddenDim: number,
+  gated = false,
 ): Tensor {
   const dim = x.shape[x.rank - 1] as number;
-  const hidden = op.gelu(linear(context, `${name}.in`, x, hiddenDim));
+  let hidden = op.gelu(linear(context, `${name}.in`, x, hiddenDim));
+  if (gated) {
+    hidden = op.mul(hidden, linear(context, `${name}.gate`, x, hiddenDim));
+  }
   return linear(context, `${name}.out`, applyDropout(context, hidden), dim);
 }
 

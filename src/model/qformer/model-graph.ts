@@ -160,15 +160,19 @@ function encodeHistory(
 ): Tensor {
   const L = windowLength;
   const graph = context.registry.graph;
+  const slots = [...Array(L).keys()];
   const causal = op.constant(
     graph,
     'float32',
     [L, L],
-    maskValues([...Array(L).keys()], L, (query, key) => key <= query),
+    maskValues(slots, L, (query, key) => key <= query),
   );
   let x = embedded;
   for (let block = 0; block < config.encoderBlocks; block += 1) {
     const name = `encoder.${block}`;
+    const scores = config.encoderPositionBias
+      ? op.add(causal, positionBias(context, config, `${name}.position_bias`, slots, L))
+      : causal;
     const normalized = layerNorm(context, `${name}.attention_norm`, x);
     const attention = multiHeadAttention(
       context,
@@ -176,7 +180,7 @@ function encodeHistory(
       normalized,
       normalized,
       config.heads,
-      { scores: causal, keys: paddingBias },
+      { scores, keys: paddingBias },
     );
     x = op.add(x, applyDropout(context, attention.output));
     const ffn = feedForward(
@@ -184,6 +188,7 @@ function encodeHistory(
       `${name}.ffn`,
       layerNorm(context, `${name}.ffn_norm`, x),
       config.feedForwardDim,
+      config.gatedFeedForward,
     );
     x = op.add(x, applyDropout(context, ffn));
   }
@@ -269,6 +274,7 @@ function queryTransformer(
       `${name}.ffn`,
       layerNorm(context, `${name}.ffn_norm`, x),
       config.feedForwardDim,
+      config.gatedFeedForward,
     );
     x = op.add(x, ffn);
   }
@@ -299,16 +305,32 @@ function crossAttentionBias(
   if (!config.relativePositionBias) {
     return causal;
   }
-  const table = context.registry.create(
-    'qformer.relative_position_bias',
-    [config.maxLength, config.heads],
-    { kind: 'recency' },
+  return op.add(
+    causal,
+    positionBias(context, config, 'qformer.relative_position_bias', tokenSlots, L),
   );
-  const offsets = tokenSlots.flatMap((slot) =>
+}
+
+/**
+ * Learned attention bias [heads, rows.length, L] from a table [maxLength, heads] indexed by
+ * how many slots key j lies before the row's slot (0 for keys at or after it, which the
+ * causal mask hides).
+ */
+function positionBias(
+  context: LayerContext,
+  config: QFormerConfig,
+  name: string,
+  rowSlots: readonly number[],
+  L: number,
+): Tensor {
+  const table = context.registry.create(name, [config.maxLength, config.heads], {
+    kind: 'recency',
+  });
+  const offsets = rowSlots.flatMap((slot) =>
     [...Array(L).keys()].map((key) => Math.min(Math.max(slot - key, 0), L - 1)),
   );
-  const index = op.constant(graph, 'int64', [tokenSlots.length, L], offsets);
-  return op.add(causal, op.transpose(op.gather(table, index), [2, 0, 1]));
+  const index = op.constant(context.registry.graph, 'int64', [rowSlots.length, L], offsets);
+  return op.transpose(op.gather(table, index), [2, 0, 1]);
 }
 
 /** Flattened [rows.length, L] values: 0 where `allowed(row, key)`, `MASKED_SCORE` elsewhere. */

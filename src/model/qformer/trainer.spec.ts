@@ -17,6 +17,7 @@ import {
   TrainingPlan,
   trainingSequences,
   trainQFormer,
+  WeightAverage,
 } from './trainer';
 
 const data = syntheticSequences({
@@ -67,6 +68,25 @@ describe('trainQFormer', () => {
     expect(summaries[summaries.length - 1].loss).toBeLessThan(summaries[0].loss);
   });
 
+  it('keeps averaged weights with emaDecay', async () => {
+    // 50 steps: a decay of 0.5 holds from step 8, and 0.99999 stays capped at (1 + n) / (10 + n).
+    const options = { epochs: 1, batchSize: 8, learningRate: 1e-2, warmupSteps: 0, seed: 3 };
+    const plain = await trainQFormer(config, data, options);
+    const averaged = await trainQFormer(config, data, { ...options, emaDecay: 0.5 });
+    const initial = await trainQFormer(config, data, { ...options, emaDecay: 0.99999 });
+    const embeddings = (result: { parameters: { name: string; data: Float32Array }[] }) =>
+      result.parameters.find((parameter) => parameter.name === 'item_embeddings')!.data;
+    const distance = (a: Float32Array, b: Float32Array): number =>
+      Math.hypot(...a.map((value, i) => value - b[i]));
+
+    // The same seed takes the same steps; the average trails the last weights.
+    expect(distance(embeddings(averaged), embeddings(plain))).toBeGreaterThan(1e-5);
+    // A longer average trails further behind the last weights.
+    expect(distance(embeddings(initial), embeddings(plain))).toBeGreaterThan(
+      distance(embeddings(averaged), embeddings(plain)),
+    );
+  });
+
   it('stops when the time limit passes', async () => {
     const result = await trainQFormer(config, data, {
       epochs: 50,
@@ -113,6 +133,41 @@ describe('trainQFormer', () => {
   });
 });
 
+describe('WeightAverage', () => {
+  const weights = () => [{ name: 'w', shape: [2], data: Float32Array.of(0, 10) }];
+
+  it('follows the first steps closely, then decays at its rate', () => {
+    const current = weights();
+    const average = new WeightAverage(current, 0.5);
+    current[0].data.set([2, 20]);
+    // Step 1 decays by min(0.5, 2 / 11).
+    average.update(current);
+    const first = 2 / 11;
+    expect(Array.from(average.parameters[0].data)).toEqual([
+      Math.fround(first * 0 + (1 - first) * 2),
+      Math.fround(first * 10 + (1 - first) * 20),
+    ]);
+    const before = average.parameters[0].data.slice();
+    current[0].data.set([4, 40]);
+    // Step 2 decays by min(0.5, 3 / 12) = 0.25, and step 10 by 0.5.
+    average.update(current);
+    expect(average.parameters[0].data[0]).toBeCloseTo(0.25 * before[0] + 0.75 * 4, 5);
+    for (let step = 3; step <= 10; step += 1) {
+      average.update(current);
+    }
+    expect(average.parameters[0].data[1]).toBeCloseTo(40, 0);
+    expect(average.parameters[0].data[1]).toBeLessThan(40);
+  });
+
+  it('copies the weights it starts from', () => {
+    const current = weights();
+    const average = new WeightAverage(current, 0.9);
+    current[0].data[0] = 5;
+
+    expect(average.parameters[0].data[0]).toBe(0);
+  });
+});
+
 describe('remainingEpochs', () => {
   it('counts planned epochs without budget', () => {
     expect(remainingEpochs(3, 10, 300)).toBe(7);
@@ -144,6 +199,8 @@ describe('resolveTrainerOptions', () => {
     [{ warmupSteps: 1.5 }, 'warmupSteps'],
     [{ batchSize: 0 }, 'batchSize'],
     [{ patience: 0 }, 'patience'],
+    [{ emaDecay: 1 }, 'emaDecay'],
+    [{ emaDecay: -0.1 }, 'emaDecay'],
   ])('names the option it rejects: %j', (overrides, option) => {
     const resolve = (): unknown => resolveTrainerOptions(overrides);
 

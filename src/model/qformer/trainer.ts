@@ -4,7 +4,7 @@ import { SequenceSource } from '../data/sequence-source';
 import { EvaluationSet, leaveOneOutSplit } from '../data/split';
 import { ParameterTensor } from '../engine/optim/adamw';
 import { resolveAdamWOptions } from '../engine/optim/adamw-options';
-import { validateIntegerOption } from '../engine/optim/errors';
+import { validateIntegerOption, validateOptionRange } from '../engine/optim/errors';
 import { createLearningRateSchedule, LearningRateSchedule } from '../engine/optim/schedule';
 import { EngineSessionOptions } from '../engine/providers';
 import { createRng, permutation, Rng } from '../engine/random';
@@ -52,6 +52,11 @@ export interface TrainerOptions {
   weightDecay: number;
   /** Maximum global gradient L2 norm; gradients above it are scaled down. */
   maxGradNorm: number;
+  /**
+   * Decay of an exponential moving average of the weights, updated after every step; 0 turns
+   * it off. When on, validation ranks with the averaged weights and the best epoch keeps them.
+   */
+  emaDecay: number;
   /** Epochs without a better validation NDCG@10 before training stops. */
   patience: number;
   /** Seed of parameter initialisation, batch order, negatives and dropout. */
@@ -89,6 +94,7 @@ export const DEFAULT_TRAINER_OPTIONS: Readonly<TrainerOptions> = {
   minLearningRate: 0,
   weightDecay: 0.01,
   maxGradNorm: 5,
+  emaDecay: 0,
   patience: 10,
   seed: 42,
   lengthBuckets: true,
@@ -189,12 +195,15 @@ export async function trainQFormer(
   );
 
   try {
-    const loop = new EpochLoop(options, windowLengths, step, builder, rng.fork('batches'));
+    const average =
+      options.emaDecay > 0 ? new WeightAverage(parameters, options.emaDecay) : undefined;
+    const evaluated = average?.parameters ?? parameters;
+    const loop = new EpochLoop(options, windowLengths, step, builder, rng.fork('batches'), average);
     const validate = async (): Promise<{ ndcg: number; hitRate: number }> =>
       data.validation === undefined
         ? { ndcg: Number.NaN, hitRate: Number.NaN }
-        : validationMetrics(forward, parameters, data.validation, itemCounts, options);
-    return await loop.run(sequences, parameters, validate);
+        : validationMetrics(forward, evaluated, data.validation, itemCounts, options);
+    return await loop.run(sequences, evaluated, validate);
   } finally {
     await step.release();
     await forward.release();
@@ -237,6 +246,7 @@ export function resolveTrainerOptions(overrides: Partial<TrainerOptions> = {}): 
   validateIntegerOption('epochs', options.epochs, 1, Number.MAX_SAFE_INTEGER);
   validateIntegerOption('batchSize', options.batchSize, 1, Number.MAX_SAFE_INTEGER);
   validateIntegerOption('patience', options.patience, 1, Number.MAX_SAFE_INTEGER);
+  validateOptionRange('emaDecay', options.emaDecay, { min: 0, max: 1, maxExclusive: true });
   resolveAdamWOptions({
     learningRate: learningRateScheduleOf(options, 1),
     weightDecay: options.weightDecay,
@@ -407,6 +417,34 @@ export function remainingEpochs(
   return secondsLeft <= 0 ? 0 : Math.min(planned, Math.ceil(secondsLeft / perEpoch));
 }
 
+/**
+ * Exponential moving average of the weights. The decay of step n is at most (1 + n) / (10 + n),
+ * so that the average follows the weights closely during the first steps.
+ */
+export class WeightAverage {
+  readonly parameters: ParameterTensor[];
+  private steps = 0;
+
+  constructor(
+    weights: readonly ParameterTensor[],
+    private readonly decay: number,
+  ) {
+    this.parameters = cloneParameters(weights);
+  }
+
+  update(weights: readonly ParameterTensor[]): void {
+    this.steps += 1;
+    const decay = Math.min(this.decay, (1 + this.steps) / (10 + this.steps));
+    weights.forEach((weight, index) => {
+      const average = this.parameters[index].data;
+      const current = weight.data;
+      for (let i = 0; i < average.length; i += 1) {
+        average[i] = decay * average[i] + (1 - decay) * current[i];
+      }
+    });
+  }
+}
+
 interface PlannedBatch {
   windowLength: number;
   sequences: InteractionSequence[];
@@ -424,6 +462,7 @@ class EpochLoop {
     private readonly step: QFormerTrainingStep,
     private readonly builder: TrainingBatchBuilder,
     private readonly rng: Rng,
+    private readonly average?: WeightAverage,
   ) {}
 
   async run(
@@ -467,6 +506,7 @@ class EpochLoop {
     for (const [index, planned] of batches.entries()) {
       const batch = this.builder.build(planned.sequences, this.rng, planned.windowLength);
       const outcome = await this.step.run(batch);
+      this.average?.update(this.step.parameters);
       lossSum += outcome.loss * batch.targetCount;
       targetSum += batch.targetCount;
       this.options.onStep?.({

@@ -106,9 +106,15 @@ function denseGradient(parameter: ParameterTensor, gradient: Gradient | undefine
   return values;
 }
 
-describe('Q-Former training graph', () => {
+/** Turns on the optional encoder position bias and gated feed-forward layers. */
+const EXTENDED: Partial<QFormerConfig> = { encoderPositionBias: true, gatedFeedForward: true };
+
+describe.each([
+  ['default layers', {}],
+  ['encoder position bias and gated feed-forward', EXTENDED],
+])('Q-Former training graph with %s', (_name, layers: Partial<QFormerConfig>) => {
   it('ignores padding slot contents', async () => {
-    const config = smallConfig();
+    const config = smallConfig(layers);
     const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 3 });
     const feeds = buildFeeds(config, sequences);
 
@@ -126,7 +132,7 @@ describe('Q-Former training graph', () => {
   });
 
   it('keeps earlier slots causal', async () => {
-    const config = smallConfig();
+    const config = smallConfig(layers);
     const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 1 });
     const feeds = buildFeeds(config, [sequences[0]]);
     const items = feeds.items as { data: BigInt64Array; dims: number[] };
@@ -145,7 +151,7 @@ describe('Q-Former training graph', () => {
   });
 
   it('keeps the last-slot readout causal', async () => {
-    const config = smallConfig({ readout: 'last' });
+    const config = smallConfig({ ...layers, readout: 'last' });
     const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 1 });
     const feeds = buildFeeds(config, [sequences[0]]);
     const items = feeds.items as { data: BigInt64Array; dims: number[] };
@@ -163,7 +169,7 @@ describe('Q-Former training graph', () => {
   });
 
   it('matches finite-difference gradients', async () => {
-    const config = smallConfig({ queryCount: 2 });
+    const config = smallConfig({ ...layers, queryCount: 2 });
     const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 3 });
     const session = await TrainingSession.create(graph.loss, graph.gradients);
     const parameters = initializeParameters(graph.parameterSpecs, 8);
@@ -194,7 +200,9 @@ describe('Q-Former training graph', () => {
     }
     await session.release();
   });
+});
 
+describe('Q-Former training graph', () => {
   it('leaves history items out of the loss', async () => {
     const config = smallConfig({ maskHistoryItems: true });
     const batch = [{ items: Int32Array.of(5, 7, 5, 9) }, { items: Int32Array.of(3, 4) }];
