@@ -87,7 +87,7 @@ export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
   gatedFeedForward: false,
   dropout: 0.1,
   relativePositionBias: true,
-  encoderPositionBias: false,
+  encoderPositionBias: true,
   slotConditioning: true,
   scaleItemEmbeddings: true,
   readout: 'qformer',

@@ -51,7 +51,7 @@ export function layerNorm(context: LayerContext, name: string, x: Tensor): Tenso
 
 /**
  * Two-layer feed-forward network with GELU, as in the Transformer blocks. When `gated`, the
- * hidden layer is GEGLU: GELU of one projection times a second projection of the input.
+ * hidden layer is GEGLU, the GELU of one projection times a second projection of the input.
  */
 export function feedForward(
   context: LayerContext,

@@ -126,16 +126,19 @@ describe('encoded model', () => {
     );
   });
 
-  it('reads an older config as unscaled', async () => {
-    // Configurations saved before the field existed lack it.
+  it('reads an older config with the settings it was trained with', async () => {
+    // Configurations saved before a field existed lack it.
+    const added = ['scaleItemEmbeddings', 'encoderPositionBias', 'gatedFeedForward'] as const;
     const older: Partial<typeof config> = { ...config };
-    delete older.scaleItemEmbeddings;
+    added.forEach((field) => delete older[field]);
     const olderModel = encodeModel({ ...contents, config: older as typeof config });
     const model = await loadEncodedModel(olderModel, 'v');
     await model.session.release();
 
-    expect(Object.keys(olderModel.config)).not.toContain('scaleItemEmbeddings');
-    expect(model.config.scaleItemEmbeddings).toBe(false);
+    for (const field of added) {
+      expect(Object.keys(olderModel.config)).not.toContain(field);
+      expect(model.config[field]).toBe(false);
+    }
   });
 
   it('rejects a changed item mapping', async () => {

@@ -212,6 +212,8 @@ function partBytes(parts: ModelParts): Record<StoredFile, Uint8Array> {
 const LEGACY_CONFIG: Partial<QFormerConfig> = {
   scaleItemEmbeddings: false,
   maskHistoryItems: false,
+  encoderPositionBias: false,
+  gatedFeedForward: false,
 };
 
 /** Parses the JSON parts, checks them against the manifest and opens the ONNX session. */

@@ -53,8 +53,9 @@ export interface TrainerOptions {
   /** Maximum global gradient L2 norm; gradients above it are scaled down. */
   maxGradNorm: number;
   /**
-   * Decay of an exponential moving average of the weights, updated after every step; 0 turns
-   * it off. When on, validation ranks with the averaged weights and the best epoch keeps them.
+   * Decay of an exponential moving average of the weights, updated after every step, or 0 for
+   * none. With an average, validation ranks with the averaged weights and the best epoch keeps
+   * them.
    */
   emaDecay: number;
   /** Epochs without a better validation NDCG@10 before training stops. */
