@@ -106,11 +106,12 @@ function denseGradient(parameter: ParameterTensor, gradient: Gradient | undefine
   return values;
 }
 
-/** Turns on the optional encoder position bias and gated feed-forward layers. */
+/** Layers without and with the encoder position bias and gated feed-forward networks. */
+const PLAIN: Partial<QFormerConfig> = { encoderPositionBias: false, gatedFeedForward: false };
 const EXTENDED: Partial<QFormerConfig> = { encoderPositionBias: true, gatedFeedForward: true };
 
 describe.each([
-  ['default layers', {}],
+  ['plain layers', PLAIN],
   ['encoder position bias and gated feed-forward', EXTENDED],
 ])('Q-Former training graph with %s', (_name, layers: Partial<QFormerConfig>) => {
   it('ignores padding slot contents', async () => {
@@ -178,6 +179,9 @@ describe.each([
 
     // Directional derivative along each parameter's own gradient: it equals the gradient's
     // norm, and float32 central differences reproduce it to about a percent.
+    // NOTE: a gradient norm near 3e-3 (the Q-Former self-attention query bias with other
+    // initialisation seeds) agrees only to 10 or 20 %, because the loss changes by less than
+    // 1e-4 over the step. With seed 8 every checked parameter agrees in both variants.
     const epsilon = 1e-2;
     for (const parameter of parameters) {
       const direction = denseGradient(parameter, gradients.get(parameter.name));
