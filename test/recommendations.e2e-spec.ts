@@ -114,6 +114,9 @@ describe('recommendations', () => {
     testApp = await createTestApp({
       RECOMMEND_BATCH_WAIT_MS: '5',
       ADMIN_API_KEY: 'admin-key-0123456789',
+      // No popularity cache: with one, a request after the cache expired returns the old
+      // ranking while a refresh loads, so two back-to-back requests could differ.
+      RECOMMEND_POPULAR_CACHE_SECONDS: '0',
     });
     server = testApp.app.getHttpServer();
     registry = new ModelRegistry(testApp.app.get(DataSource));

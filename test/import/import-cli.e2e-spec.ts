@@ -149,6 +149,17 @@ describe('qrec import CLI', () => {
     );
   });
 
+  it('rejects an EMA decay of 1', async () => {
+    const result = await runCli(database.url, ['train', '--ema-decay', '1']);
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toBe(
+      "error: option '--ema-decay <x>' argument '1' is invalid. " +
+        'expected a number in [0, 1), got "1".\n' +
+        '(add --help to the command to list its options)\n',
+    );
+  });
+
   it.each([
     [['--heads', '3'], "error: option '--heads': invalid heads 3: it must divide dim 64"],
     [

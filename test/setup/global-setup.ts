@@ -12,6 +12,8 @@ import {
 
 declare global {
   var qrecTestServer: EmbeddedDatabase | undefined;
+  /** Temporary folder of that server's data directory, removed by global teardown. */
+  var qrecTestServerFolder: string | undefined;
 }
 
 /**
@@ -40,6 +42,7 @@ async function resolveServerUrl(): Promise<string> {
   }
 
   const parent = mkdtempSync(path.join(tmpdir(), 'qrec-test-'));
+  globalThis.qrecTestServerFolder = parent;
   // As root the server runs as the `postgres` user, which must be able to enter this folder.
   chmodSync(parent, 0o755);
   const dataDir = path.join(parent, 'postgres');

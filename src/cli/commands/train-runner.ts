@@ -94,6 +94,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainComma
   const data = await loadDataFolder(options.data, format);
   logLine(describeData(data));
   logLine(`model: ${JSON.stringify(config)}`);
+  logLine(`trainer: ${JSON.stringify({ ...options.trainer, threads: options.threads })}`);
   const seed = options.trainer.seed ?? DEFAULT_TRAINER_OPTIONS.seed;
   const plan = selectionPlan(data, options.holdoutUsers ?? DEFAULT_HOLDOUT_USERS, seed);
   if (plan.label === 'holdout') {

@@ -126,7 +126,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--ffn-dim <n>', 'feed-forward hidden width', integer(1), model.feedForwardDim)
     .option(
       '--gated-ffn',
-      'use GEGLU feed-forward layers (a GELU gate on a second projection)',
+      'use GEGLU feed-forward layers (a GELU gate on a second projection) in the encoder and the Q-Former',
       false,
     )
     .option('--dropout <ratio>', 'dropout ratio in [0, 1)', decimal, model.dropout)
@@ -217,7 +217,7 @@ export function registerTrainCommand(program: Command): void {
     .option(
       '--ema-decay <x>',
       'decay in [0, 1) of a moving average of the weights that validation and the saved model use; 0 turns it off',
-      decimal,
+      unitInterval,
       trainer.emaDecay,
     )
     .option(
@@ -449,6 +449,14 @@ function positiveDecimal(value: string): number {
   const parsed = Number(value);
   if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) {
     throw new InvalidArgumentError(`expected a number greater than 0, got "${value}".`);
+  }
+  return parsed;
+}
+
+function unitInterval(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed >= 1) {
+    throw new InvalidArgumentError(`expected a number in [0, 1), got "${value}".`);
   }
   return parsed;
 }
