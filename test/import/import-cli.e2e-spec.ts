@@ -138,26 +138,22 @@ describe('qrec import CLI', () => {
     expect(result.stdout).not.toContain('Evaluate recommenders');
   });
 
-  it('prints a hint after an invalid choice', async () => {
-    const result = await runCli(database.url, ['train', '--history-windows', 'newest']);
-
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toBe(
+  it.each([
+    [
+      ['--history-windows', 'newest'],
       "error: option '--history-windows <kind>' argument 'newest' is invalid. " +
-        'Allowed choices are last, all.\n' +
-        '(add --help to the command to list its options)\n',
-    );
-  });
-
-  it('rejects an EMA decay of 1', async () => {
-    const result = await runCli(database.url, ['train', '--ema-decay', '1']);
+        'Allowed choices are last, all.',
+    ],
+    [
+      ['--ema-decay', '1'],
+      "error: option '--ema-decay <x>' argument '1' is invalid. " +
+        'expected a number in [0, 1), got "1".',
+    ],
+  ])('prints a hint after an invalid value: %j', async (flags, message) => {
+    const result = await runCli(database.url, ['train', ...flags]);
 
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toBe(
-      "error: option '--ema-decay <x>' argument '1' is invalid. " +
-        'expected a number in [0, 1), got "1".\n' +
-        '(add --help to the command to list its options)\n',
-    );
+    expect(result.stderr).toBe(`${message}\n(add --help to the command to list its options)\n`);
   });
 
   it.each([

@@ -69,7 +69,7 @@ describe('trainQFormer', () => {
   });
 
   it('keeps averaged weights with emaDecay', async () => {
-    // 50 steps: a decay of 0.5 holds from step 8, and 0.99999 stays capped at (1 + n) / (10 + n).
+    // 50 steps: a decay of 0.5 applies from step 8, and 0.99999 stays capped at (1 + n) / (10 + n).
     const options = { epochs: 1, batchSize: 8, learningRate: 1e-2, warmupSteps: 0, seed: 3 };
     const plain = await trainQFormer(config, data, options);
     const averaged = await trainQFormer(config, data, { ...options, emaDecay: 0.5 });
