@@ -30,6 +30,8 @@ export const MODEL_RULES: Readonly<Record<string, FieldRule>> = {
   feedForwardDim: integer(1, 8192),
   gatedFeedForward: { kind: 'boolean' },
   dropout: { kind: 'number', min: 0, max: 1, maxExclusive: true },
+  itemDropout: { kind: 'number', min: 0, max: 1, maxExclusive: true },
+  qformerDropout: { kind: 'number', min: 0, max: 1, maxExclusive: true },
   relativePositionBias: { kind: 'boolean' },
   encoderPositionBias: { kind: 'boolean' },
   slotConditioning: { kind: 'boolean' },

@@ -43,6 +43,8 @@ interface TrainFlags {
   ffnDim: number;
   gatedFfn: boolean;
   dropout: number;
+  itemDropout: number;
+  qformerDropout: number;
   relativePositionBias: boolean;
   /** Unset unless --encoder-position-bias or --no-encoder-position-bias is given. */
   encoderPositionBias?: boolean;
@@ -130,6 +132,18 @@ export function registerTrainCommand(program: Command): void {
       false,
     )
     .option('--dropout <ratio>', 'dropout ratio in [0, 1)', decimal, model.dropout)
+    .option(
+      '--item-dropout <ratio>',
+      'ratio in [0, 1) of history items replaced by a mask item in each training window',
+      unitInterval,
+      model.itemDropout,
+    )
+    .option(
+      '--qformer-dropout <ratio>',
+      'dropout ratio in [0, 1) in the Q-Former blocks',
+      unitInterval,
+      model.qformerDropout,
+    )
     .option('--no-relative-position-bias', 'drop the cross-attention bias indexed by recency')
     .option(
       '--encoder-position-bias',
@@ -314,6 +328,8 @@ const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   heads: '--heads',
   feedForwardDim: '--ffn-dim',
   dropout: '--dropout',
+  itemDropout: '--item-dropout',
+  qformerDropout: '--qformer-dropout',
   aggregationTemperature: '--temperature',
   fullSoftmaxMaxItems: '--full-softmax-max-items',
   sampledNegatives: '--negatives',
@@ -392,6 +408,8 @@ function modelConfig(flags: TrainFlags): Partial<QFormerConfig> {
     feedForwardDim: flags.ffnDim,
     gatedFeedForward: flags.gatedFfn,
     dropout: flags.dropout,
+    itemDropout: flags.itemDropout,
+    qformerDropout: flags.qformerDropout,
     relativePositionBias: flags.relativePositionBias,
     encoderPositionBias: flags.encoderPositionBias ?? DEFAULT_QFORMER_CONFIG.encoderPositionBias,
     slotConditioning: flags.slotConditioning,

@@ -157,6 +157,9 @@ export class TrainingBatchBuilder {
       L,
       sequences.map((sequence) => Math.max(sequence.items.length - 1, 0)),
     );
+    if (this.config.itemDropout > 0) {
+      dropHistoryItems(histories, this.config.itemDropout, rng);
+    }
 
     const slots: number[] = [];
     const targets: number[] = [];
@@ -210,6 +213,19 @@ export class TrainingBatchBuilder {
       [...touched].sort((a, b) => a - b),
       BigInt,
     );
+  }
+}
+
+/**
+ * Item dropout: replaces each input item of the packed windows with the mask item 0 with
+ * probability `ratio`. Padding slots already hold 0; lengths, event types and targets stay.
+ */
+export function dropHistoryItems(histories: HistoryFeeds, ratio: number, rng: Rng): void {
+  const { items } = histories;
+  for (let slot = 0; slot < items.length; slot += 1) {
+    if (items[slot] !== 0n && rng.next() < ratio) {
+      items[slot] = 0n;
+    }
   }
 }
 

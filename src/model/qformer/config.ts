@@ -33,6 +33,20 @@ export interface QFormerConfig {
   /** Dropout ratio on embeddings, attention outputs and feed-forward outputs during training. */
   dropout: number;
   /**
+   * Training only: ratio of history interactions whose item is replaced by a mask item
+   * (embedding row 0, which serving never reads) in each training window. The targets, the
+   * positions and the event types stay, so the model learns to predict from a history with
+   * gaps. 0 turns it off.
+   */
+  itemDropout: number;
+  /**
+   * Dropout ratio in the Q-Former blocks during training: on the outputs of their attention
+   * and feed-forward layers and on the feed-forward hidden layer. 0 adds no Dropout nodes
+   * there; with m queries the Q-Former has m tokens per history slot, so its Dropout costs m
+   * times the encoder's.
+   */
+  qformerDropout: number;
+  /**
    * Learned cross-attention bias per head indexed by how many slots back the key lies,
    * initialised to prefer recent interactions.
    */
@@ -86,6 +100,8 @@ export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
   feedForwardDim: 128,
   gatedFeedForward: false,
   dropout: 0.1,
+  itemDropout: 0,
+  qformerDropout: 0,
   relativePositionBias: true,
   encoderPositionBias: true,
   slotConditioning: true,
@@ -135,6 +151,18 @@ export function resolveConfig(overrides: Partial<QFormerConfig> = {}): QFormerCo
     throw new QFormerConfigError(
       'dropout',
       `invalid dropout ${config.dropout}: expected a value in [0, 1)`,
+    );
+  }
+  if (!(config.itemDropout >= 0 && config.itemDropout < 1)) {
+    throw new QFormerConfigError(
+      'itemDropout',
+      `invalid itemDropout ${config.itemDropout}: expected a value in [0, 1)`,
+    );
+  }
+  if (!(config.qformerDropout >= 0 && config.qformerDropout < 1)) {
+    throw new QFormerConfigError(
+      'qformerDropout',
+      `invalid qformerDropout ${config.qformerDropout}: expected a value in [0, 1)`,
     );
   }
   if (!(config.aggregationTemperature > 0)) {

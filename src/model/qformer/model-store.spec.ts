@@ -131,6 +131,8 @@ describe('encoded model', () => {
     const added = ['scaleItemEmbeddings', 'encoderPositionBias', 'gatedFeedForward'] as const;
     const older: Partial<typeof config> = { ...config };
     added.forEach((field) => delete older[field]);
+    delete older.itemDropout;
+    delete older.qformerDropout;
     const olderModel = encodeModel({ ...contents, config: older as typeof config });
     const model = await loadEncodedModel(olderModel, 'v');
     await model.session.release();
@@ -138,6 +140,10 @@ describe('encoded model', () => {
     for (const field of added) {
       expect(Object.keys(olderModel.config)).not.toContain(field);
       expect(model.config[field]).toBe(false);
+    }
+    for (const ratio of ['itemDropout', 'qformerDropout'] as const) {
+      expect(Object.keys(olderModel.config)).not.toContain(ratio);
+      expect(model.config[ratio]).toBe(0);
     }
   });
 

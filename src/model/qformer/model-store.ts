@@ -214,6 +214,8 @@ const LEGACY_CONFIG: Partial<QFormerConfig> = {
   maskHistoryItems: false,
   encoderPositionBias: false,
   gatedFeedForward: false,
+  itemDropout: 0,
+  qformerDropout: 0,
 };
 
 /** Parses the JSON parts, checks them against the manifest and opens the ONNX session. */

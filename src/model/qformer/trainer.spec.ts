@@ -87,6 +87,20 @@ describe('trainQFormer', () => {
     );
   });
 
+  it('learns the planted sequences with item dropout', async () => {
+    const withGaps = resolveConfig({ ...config, itemDropout: 0.3 });
+    const result = await trainQFormer(withGaps, data, {
+      epochs: 4,
+      batchSize: 16,
+      learningRate: 1e-2,
+      warmupSteps: 10,
+      seed: 1,
+    });
+    const best = result.epochs.find((epoch) => epoch.epoch === result.bestEpoch)!;
+
+    expect(best.validationHitRate10).toBeGreaterThanOrEqual(2 * (await popularityHitRate()));
+  });
+
   it('stops when the time limit passes', async () => {
     const result = await trainQFormer(config, data, {
       epochs: 50,
@@ -216,6 +230,9 @@ describe('resolveConfig', () => {
   it.each([
     [{ heads: 3 }, 'heads'],
     [{ dropout: 1 }, 'dropout'],
+    [{ itemDropout: -0.1 }, 'itemDropout'],
+    [{ itemDropout: 1 }, 'itemDropout'],
+    [{ qformerDropout: 1 }, 'qformerDropout'],
     [{ queryCount: 0 }, 'queryCount'],
   ])('names the field it rejects: %j', (overrides, field) => {
     expect(() => resolveConfig(overrides)).toThrow(QFormerConfigError);

@@ -245,6 +245,30 @@ describe('Q-Former training graph', () => {
     expect(loss).toBeCloseTo(expected, 4);
   });
 
+  it('adds Dropout to the Q-Former blocks with qformerDropout', async () => {
+    const dropoutNodes = (overrides: Partial<QFormerConfig>): number =>
+      buildTrainingGraph(smallConfig(overrides), ITEM_COUNT, { batchSize: 2 }).graph.nodes.filter(
+        (node) => node.opType === 'Dropout',
+      ).length;
+    // A forward-only session drops Dropout nodes, so the losses come from training steps.
+    const stepLoss = async (overrides: Partial<QFormerConfig>): Promise<number> => {
+      const config = smallConfig(overrides);
+      const graph = buildTrainingGraph(config, ITEM_COUNT, { batchSize: 2 });
+      const session = await TrainingSession.create(graph.loss, graph.gradients);
+      const parameters = initializeParameters(graph.parameterSpecs, 3);
+      const { loss } = await session.step(buildFeeds(config, sequences.slice(0, 2)), parameters);
+      await session.release();
+      return loss;
+    };
+
+    expect(dropoutNodes({})).toBe(0);
+    // The embeddings, then the attention output, hidden layer and output of the encoder block.
+    expect(dropoutNodes({ dropout: 0.2 })).toBe(4);
+    // Self-attention, cross-attention, hidden layer and output of the Q-Former block.
+    expect(dropoutNodes({ qformerDropout: 0.2 })).toBe(4);
+    expect(await stepLoss({ qformerDropout: 0.5 })).not.toBe(await stepLoss({}));
+  });
+
   it('gives a short window the same loss', async () => {
     const config = smallConfig();
     const short = sequences.slice(1);

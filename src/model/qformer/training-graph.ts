@@ -94,6 +94,7 @@ export function buildTrainingGraph(
   const context: LayerContext = {
     registry,
     dropout: config.dropout,
+    qformerDropout: config.qformerDropout,
     nextDropoutSeed: () => dropoutSeed++,
   };
   const history = declareHistoryInputs(
