@@ -39,7 +39,7 @@ describe('TrainingBatchBuilder item dropout', () => {
     expect(masked.length / inputs).toBeLessThan(0.38);
   });
 
-  it('leaves the other items, padding, lengths, targets and history pairs as they were', () => {
+  it('keeps the other feeds unchanged', () => {
     const changed = droppedItems.filter((item, slot) => item !== 0n && item !== plainItems[slot]);
 
     expect(changed).toHaveLength(0);
@@ -54,7 +54,7 @@ describe('TrainingBatchBuilder item dropout', () => {
     }
   });
 
-  it('draws the same mask from the same seed and another from another seed', () => {
+  it('repeats its mask for a seed', () => {
     expect(data(build(0.3, 1).items)).toEqual(droppedItems);
     expect(data(build(0.3, 2).items)).not.toEqual(droppedItems);
   });

@@ -218,7 +218,7 @@ export class TrainingBatchBuilder {
 
 /**
  * Item dropout: replaces each input item of the packed windows with the mask item 0 with
- * probability `ratio`. Padding slots already hold 0; lengths, event types and targets stay.
+ * probability `ratio`. Padding slots already hold 0. Lengths, event types and targets stay.
  */
 export function dropHistoryItems(histories: HistoryFeeds, ratio: number, rng: Rng): void {
   const { items } = histories;

@@ -42,7 +42,7 @@ export interface QFormerConfig {
   /**
    * Dropout ratio in the Q-Former blocks during training: on the outputs of their attention
    * and feed-forward layers and on the feed-forward hidden layer. 0 adds no Dropout nodes
-   * there; with m queries the Q-Former has m tokens per history slot, so its Dropout costs m
+   * there. With m queries the Q-Former has m tokens per history slot, so its Dropout costs m
    * times the encoder's.
    */
   qformerDropout: number;

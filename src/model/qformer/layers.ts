@@ -23,7 +23,7 @@ export interface LayerContext {
   registry: ParameterRegistry;
   /** Dropout ratio; 0 adds no Dropout nodes (inference and deterministic tests). */
   dropout: number;
-  /** Dropout ratio of the Q-Former blocks; absent or 0 adds no Dropout nodes there. */
+  /** Dropout ratio of the Q-Former blocks. Absent or 0 adds no Dropout nodes there. */
   qformerDropout?: number;
   /** Seed of the next Dropout node; each node gets its own. */
   nextDropoutSeed: () => number;

@@ -237,7 +237,7 @@ function queryTransformer(
 
   // The Q-Former has L * m tokens per history. With m = 4, ONNX Runtime's Dropout kernel
   // took more time there than the attention itself, so its ratio is separate and 0 by default.
-  const qformer: LayerContext = { ...context, dropout: context.qformerDropout ?? 0 };
+  const qformerContext: LayerContext = { ...context, dropout: context.qformerDropout ?? 0 };
   const crossBias = crossAttentionBias(context, config, slots, history.shape[1] as number);
   let crossAttention: Tensor | undefined;
   for (let block = 0; block < config.qformerBlocks; block += 1) {
@@ -251,7 +251,7 @@ function queryTransformer(
       config.heads,
       {},
     );
-    x = op.add(x, applyDropout(qformer, self.output));
+    x = op.add(x, applyDropout(qformerContext, self.output));
 
     const crossInput = op.reshape(layerNorm(context, `${name}.cross_attention_norm`, x), [
       batch,
@@ -267,16 +267,16 @@ function queryTransformer(
       { scores: crossBias, keys: paddingBias },
     );
     crossAttention = cross.weights;
-    x = op.add(x, applyDropout(qformer, op.reshape(cross.output, [batch, S, m, d])));
+    x = op.add(x, applyDropout(qformerContext, op.reshape(cross.output, [batch, S, m, d])));
 
     const ffn = feedForward(
-      qformer,
+      qformerContext,
       `${name}.ffn`,
       layerNorm(context, `${name}.ffn_norm`, x),
       config.feedForwardDim,
       config.gatedFeedForward,
     );
-    x = op.add(x, applyDropout(qformer, ffn));
+    x = op.add(x, applyDropout(qformerContext, ffn));
   }
   const interests = layerNorm(context, 'qformer.output_norm', x);
   return { interests, crossAttention: crossAttention as Tensor };
