@@ -21,15 +21,15 @@ function build(itemDropout: number, seed: number): Record<string, Feed> {
   ).feeds;
 }
 
-const data = (feed: Feed): TensorData => ('data' in feed ? feed.data : feed);
+const feedData = (feed: Feed): TensorData => ('data' in feed ? feed.data : feed);
 
 describe('TrainingBatchBuilder item dropout', () => {
   const plain = build(0, 1);
   const dropped = build(0.3, 1);
-  const plainItems = data(plain.items) as BigInt64Array;
-  const droppedItems = data(dropped.items) as BigInt64Array;
+  const plainItems = feedData(plain.items) as BigInt64Array;
+  const droppedItems = feedData(dropped.items) as BigInt64Array;
 
-  it('replaces about the configured ratio of history items with the mask item', () => {
+  it('masks about the configured ratio', () => {
     const inputs = plainItems.filter((item) => item !== 0n).length;
     const masked = droppedItems.filter((item, slot) => item === 0n && plainItems[slot] !== 0n);
 
@@ -50,12 +50,12 @@ describe('TrainingBatchBuilder item dropout', () => {
       'target_items',
       'history_item_pairs',
     ]) {
-      expect(data(dropped[name])).toEqual(data(plain[name]));
+      expect(feedData(dropped[name])).toEqual(feedData(plain[name]));
     }
   });
 
   it('repeats its mask for a seed', () => {
-    expect(data(build(0.3, 1).items)).toEqual(droppedItems);
-    expect(data(build(0.3, 2).items)).not.toEqual(droppedItems);
+    expect(feedData(build(0.3, 1).items)).toEqual(droppedItems);
+    expect(feedData(build(0.3, 2).items)).not.toEqual(droppedItems);
   });
 });

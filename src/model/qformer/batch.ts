@@ -217,8 +217,9 @@ export class TrainingBatchBuilder {
 }
 
 /**
- * Item dropout: replaces each input item of the packed windows with the mask item 0 with
- * probability `ratio`. Padding slots already hold 0. Lengths, event types and targets stay.
+ * Replaces each input item of the packed windows with the mask item 0 with probability
+ * `ratio` (item dropout). Padding slots already contain 0, and lengths, event types and
+ * targets stay as they are.
  */
 export function dropHistoryItems(histories: HistoryFeeds, ratio: number, rng: Rng): void {
   const { items } = histories;

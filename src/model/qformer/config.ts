@@ -147,24 +147,9 @@ export function resolveConfig(overrides: Partial<QFormerConfig> = {}): QFormerCo
       `invalid heads ${config.heads}: it must divide dim ${config.dim}`,
     );
   }
-  if (!(config.dropout >= 0 && config.dropout < 1)) {
-    throw new QFormerConfigError(
-      'dropout',
-      `invalid dropout ${config.dropout}: expected a value in [0, 1)`,
-    );
-  }
-  if (!(config.itemDropout >= 0 && config.itemDropout < 1)) {
-    throw new QFormerConfigError(
-      'itemDropout',
-      `invalid itemDropout ${config.itemDropout}: expected a value in [0, 1)`,
-    );
-  }
-  if (!(config.qformerDropout >= 0 && config.qformerDropout < 1)) {
-    throw new QFormerConfigError(
-      'qformerDropout',
-      `invalid qformerDropout ${config.qformerDropout}: expected a value in [0, 1)`,
-    );
-  }
+  requireRatio('dropout', config.dropout);
+  requireRatio('itemDropout', config.itemDropout);
+  requireRatio('qformerDropout', config.qformerDropout);
   if (!(config.aggregationTemperature > 0)) {
     throw new QFormerConfigError(
       'aggregationTemperature',
@@ -193,6 +178,12 @@ function requireInteger(name: keyof QFormerConfig, value: number, minimum: numbe
       name,
       `invalid ${name} ${value}: expected an integer of at least ${minimum}`,
     );
+  }
+}
+
+function requireRatio(name: keyof QFormerConfig, value: number): void {
+  if (!(value >= 0 && value < 1)) {
+    throw new QFormerConfigError(name, `invalid ${name} ${value}: expected a value in [0, 1)`);
   }
 }
 

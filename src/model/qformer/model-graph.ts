@@ -235,8 +235,8 @@ function queryTransformer(
     x = op.expand(queries, tokenShape, [batch, S, m, d]);
   }
 
-  // The Q-Former has L * m tokens per history. With m = 4, ONNX Runtime's Dropout kernel
-  // took more time there than the attention itself, so its ratio is separate and 0 by default.
+  // The Q-Former has L * m tokens per history, and with m = 4 ONNX Runtime's Dropout kernel
+  // took longer there than the attention itself. So its ratio is separate and 0 by default.
   const qformerContext: LayerContext = { ...context, dropout: context.qformerDropout ?? 0 };
   const crossBias = crossAttentionBias(context, config, slots, history.shape[1] as number);
   let crossAttention: Tensor | undefined;

@@ -87,7 +87,7 @@ describe('trainQFormer', () => {
     );
   });
 
-  it('learns the planted sequences with item dropout', async () => {
+  it('beats popularity with item dropout', async () => {
     const withGaps = resolveConfig({ ...config, itemDropout: 0.3 });
     const result = await trainQFormer(withGaps, data, {
       epochs: 4,
