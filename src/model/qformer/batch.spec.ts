@@ -1,5 +1,6 @@
 import { createRng } from '../engine/random';
-import { Feed, TensorData } from '../engine/session';
+import { Feed } from '../engine/session';
+import { TensorData } from '../engine/tensor';
 import { InteractionSequence, TrainingBatchBuilder } from './batch';
 import { QFormerConfig, resolveConfig } from './config';
 

@@ -4,6 +4,7 @@ import { SequenceDatasetBuilder } from '../data/sequence-dataset';
 import { SequenceSource } from '../data/sequence-source';
 import { evaluateRanking } from '../eval/ranking-evaluation';
 import { OptimizerError } from '../engine/optim/errors';
+import { FloatArray } from '../engine/optim/gradients';
 import { QFormerConfigError, resolveConfig } from './config';
 import { syntheticSequences } from './testing/synthetic-sequences';
 import {
@@ -15,6 +16,7 @@ import {
   splitIntoWindows,
   trainingDataFromSource,
   TrainingPlan,
+  TrainingResult,
   trainingSequences,
   trainQFormer,
   WeightAverage,
@@ -74,9 +76,9 @@ describe('trainQFormer', () => {
     const plain = await trainQFormer(config, data, options);
     const averaged = await trainQFormer(config, data, { ...options, emaDecay: 0.5 });
     const initial = await trainQFormer(config, data, { ...options, emaDecay: 0.99999 });
-    const embeddings = (result: { parameters: { name: string; data: Float32Array }[] }) =>
+    const embeddings = (result: TrainingResult): FloatArray =>
       result.parameters.find((parameter) => parameter.name === 'item_embeddings')!.data;
-    const distance = (a: Float32Array, b: Float32Array): number =>
+    const distance = (a: FloatArray, b: FloatArray): number =>
       Math.hypot(...a.map((value, i) => value - b[i]));
 
     // The same seed takes the same steps; the average trails the last weights.
