@@ -8,13 +8,14 @@
  * Histories are the first lines of `val_input.txt` in the folder (each user's last 200
  * items). The weights are freshly initialised: the forward pass costs the same whatever
  * their values. Environment: THREADS (intra-op threads, default 2), ITEMS (catalogue size
- * when no folder is given, default 3416), RUNS (timed runs per case, default 50).
+ * when no folder is given, default 3416), RUNS (timed runs per case, default 50), QUERIES
+ * (queries m, default 4) and MEMBERS (ensemble members, default 1).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { exportOnnxModel } from '../src/model/qformer/export';
-import { QFormerConfig, resolveConfig } from '../src/model/qformer/config';
+import { DEFAULT_QFORMER_CONFIG, QFormerConfig, resolveConfig } from '../src/model/qformer/config';
 import { buildInferenceGraph } from '../src/model/qformer/inference-graph';
 import { initializeParameters, ParameterSpec } from '../src/model/qformer/parameters';
 import { defaultWindowLengths } from '../src/model/qformer/window-sessions';
@@ -83,7 +84,10 @@ function percentile(sorted: number[], fraction: number): number {
 async function main(folder: string | undefined): Promise<void> {
   const threads = Number(process.env.THREADS ?? 2);
   const runs = Number(process.env.RUNS ?? 50);
-  const config = resolveConfig();
+  const config = resolveConfig({
+    queryCount: Number(process.env.QUERIES ?? DEFAULT_QFORMER_CONFIG.queryCount),
+    ensembleMembers: Number(process.env.MEMBERS ?? 1),
+  });
   const itemCount =
     folder === undefined
       ? Number(process.env.ITEMS ?? 3416)
@@ -104,7 +108,8 @@ async function main(folder: string | undefined): Promise<void> {
 
   console.log(
     `Q-Former inference: ${itemCount} items, L=${config.maxLength}, d=${config.dim}, ` +
-      `m=${config.queryCount}, top-${TOP_K}, cpu provider, ${threads} intra-op threads`,
+      `m=${config.queryCount}, ${config.ensembleMembers} member(s), top-${TOP_K}, ` +
+      `cpu provider, ${threads} intra-op threads`,
   );
   console.log(
     `one history:  p50 ${percentile(single, 0.5).toFixed(2)} ms, ` +

@@ -1,4 +1,5 @@
 import type { RecommendationSettings } from '../config/app-config';
+import { exportedInterestShape } from '../model/qformer/config';
 import { AcceptedCandidate, Candidate, FilterRules, takeFiltered } from './candidate-filter';
 import { explainItem, ExplanationContext } from './explanations';
 import { InferenceBatcher, InferenceRow } from './inference-batcher';
@@ -210,7 +211,7 @@ export class RecommendationsService {
           row,
           itemTable: await this.batcher.itemEmbeddingTable(model.recommender),
           interestCount: model.recommender.interestCount,
-          dim: model.config.dim,
+          dim: exportedInterestShape(model.config).dim,
           maxLength: model.config.maxLength,
           history: encoded.interactions,
         }

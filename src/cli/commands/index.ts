@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerEnsembleCommand } from './ensemble';
 import { registerEvaluateCommand } from './evaluate';
 import { registerImportCommand } from './import';
 import { registerMigrateCommand } from './migrate';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerImportCommand(program);
   registerEvaluateCommand(program);
   registerTrainCommand(program);
+  registerEnsembleCommand(program);
   registerRecommendCommand(program);
   registerModelsCommand(program);
 }

@@ -87,6 +87,11 @@ export interface QFormerConfig {
   fullSoftmaxMaxItems: number;
   /** Shared negatives per step of the sampled softmax. */
   sampledNegatives: number;
+  /**
+   * Exported models only: the number of separately trained models (members) of this
+   * configuration whose scores the model adds up. `qrec ensemble` sets it; training takes 1.
+   */
+  ensembleMembers: number;
 }
 
 export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
@@ -113,6 +118,7 @@ export const DEFAULT_QFORMER_CONFIG: Readonly<QFormerConfig> = {
   maskHistoryItems: true,
   fullSoftmaxMaxItems: 100_000,
   sampledNegatives: 512,
+  ensembleMembers: 1,
 };
 
 /** A configuration value outside its allowed range. */
@@ -141,6 +147,7 @@ export function resolveConfig(overrides: Partial<QFormerConfig> = {}): QFormerCo
   requireInteger('feedForwardDim', config.feedForwardDim, 1);
   requireInteger('fullSoftmaxMaxItems', config.fullSoftmaxMaxItems, 1);
   requireInteger('sampledNegatives', config.sampledNegatives, 1);
+  requireInteger('ensembleMembers', config.ensembleMembers, 1);
   if (config.dim % config.heads !== 0) {
     throw new QFormerConfigError(
       'heads',
@@ -165,6 +172,19 @@ export function resolveConfig(overrides: Partial<QFormerConfig> = {}): QFormerCo
 /** Number of interest vectors the configured readout produces per user. */
 export function interestCount(config: QFormerConfig): number {
   return config.readout === 'qformer' ? config.queryCount : 1;
+}
+
+/**
+ * Interest vectors per user in an exported model and their width. An ensemble places member
+ * k's interests in rows k * m .. (k + 1) * m - 1 and columns k * d .. (k + 1) * d - 1 and
+ * zeros elsewhere, and its item table puts the members' tables side by side, so that each
+ * interest's dot product with an item is that member's score for it.
+ */
+export function exportedInterestShape(config: QFormerConfig): { count: number; dim: number } {
+  return {
+    count: config.ensembleMembers * interestCount(config),
+    dim: config.ensembleMembers * config.dim,
+  };
 }
 
 /** True when training uses the full softmax over the whole catalogue of `itemCount` items. */

@@ -4,7 +4,7 @@ import { Tensor } from '../engine/tensor';
 import { QFormerConfig } from './config';
 import { LayerContext, MASKED_SCORE } from './layers';
 import { BATCH, buildModel, declareHistoryInputs, HistoryInputs, scoreItems } from './model-graph';
-import { ParameterRegistry, ParameterSpec } from './parameters';
+import { memberPrefix, ParameterRegistry, ParameterSpec } from './parameters';
 
 /** Output names of the exported model, in graph order. */
 export const INFERENCE_OUTPUTS = {
@@ -59,30 +59,29 @@ export function buildInferenceGraph(
     throw new Error(`invalid top-K ${topK}: expected an integer in 1..${itemCount}`);
   }
   const graph = new Graph('qformer_inference');
-  const registry = new ParameterRegistry(graph);
-  const context: LayerContext = { registry, dropout: 0, nextDropoutSeed: () => 0 };
   const history = declareHistoryInputs(graph, config, BATCH, windowLength);
-  const last = windowLength - 1;
-  const model = buildModel(context, config, itemCount, history, [last]);
+  const members = [...Array(config.ensembleMembers).keys()].map((member) =>
+    buildMember(graph, config, itemCount, history, member),
+  );
+  const combined: ScoredOutputs =
+    members.length === 1 ? members[0] : combineMembers(config, members);
 
-  const interestsRaw = op.squeeze(model.interests, [1]);
   const paddingColumn = new Float32Array(itemCount + 1);
   paddingColumn[0] = MASKED_SCORE;
   const scoresRaw = op.add(
-    scoreItems(config, interestsRaw, model.itemEmbeddings),
+    combined.scores,
     op.constant(graph, 'float32', [itemCount + 1], paddingColumn),
   );
   const scores = rename(graph, scoresRaw, INFERENCE_OUTPUTS.scores);
   const top = op.topK(scores, topK, { axis: -1 });
   const topItems = rename(graph, top.indices, INFERENCE_OUTPUTS.topItems);
   const topScores = rename(graph, top.values, INFERENCE_OUTPUTS.topScores);
-  const interests = rename(graph, interestsRaw, INFERENCE_OUTPUTS.interests);
+  const interests = rename(graph, combined.interests, INFERENCE_OUTPUTS.interests);
   const attention =
-    model.crossAttention === undefined
+    combined.attention === undefined
       ? undefined
-      : rename(graph, op.reduceMean(model.crossAttention, [1]), INFERENCE_OUTPUTS.attention);
-
-  const itemEmbeddings = rename(graph, model.itemEmbeddings, INFERENCE_OUTPUTS.itemEmbeddings);
+      : rename(graph, combined.attention, INFERENCE_OUTPUTS.attention);
+  const itemEmbeddings = rename(graph, combined.itemEmbeddings, INFERENCE_OUTPUTS.itemEmbeddings);
 
   const outputs = [topItems, topScores, scores, interests];
   if (attention !== undefined) {
@@ -99,7 +98,82 @@ export function buildInferenceGraph(
     attention,
     itemEmbeddings,
     outputs,
+    parameterSpecs: members.flatMap((member) => member.parameterSpecs),
+  };
+}
+
+/** Outputs for the slot after each history's newest interaction, before the padding mask. */
+interface ScoredOutputs {
+  /** [batch, N + 1] item scores; column 0 (padding) is not masked yet. */
+  scores: Tensor;
+  /** [batch, m, d] interest vectors. */
+  interests: Tensor;
+  /** [batch, m, L] cross-attention averaged over heads; Q-Former readout only. */
+  attention?: Tensor;
+  /** [N + 1, d] item embedding table. */
+  itemEmbeddings: Tensor;
+}
+
+/** One model's outputs and the parameters it declared. */
+interface MemberOutputs extends ScoredOutputs {
+  parameterSpecs: ParameterSpec[];
+}
+
+/**
+ * Builds one model over the shared history inputs. A single model's parameters keep their
+ * names; ensemble member k's start with `member.k.`.
+ */
+function buildMember(
+  graph: Graph,
+  config: QFormerConfig,
+  itemCount: number,
+  history: HistoryInputs,
+  member: number,
+): MemberOutputs {
+  const prefix = config.ensembleMembers === 1 ? '' : memberPrefix(member);
+  const registry = new ParameterRegistry(graph, prefix);
+  const context: LayerContext = { registry, dropout: 0, nextDropoutSeed: () => 0 };
+  const model = buildModel(context, config, itemCount, history, [history.windowLength - 1]);
+  const interests = op.squeeze(model.interests, [1]);
+  return {
+    scores: scoreItems(config, interests, model.itemEmbeddings),
+    interests,
+    attention:
+      model.crossAttention === undefined ? undefined : op.reduceMean(model.crossAttention, [1]),
+    itemEmbeddings: model.itemEmbeddings,
     parameterSpecs: registry.specs,
+  };
+}
+
+/**
+ * Adds up the members' scores. Interests and item tables follow `exportedInterestShape`:
+ * member k's interests move to columns k * d .. (k + 1) * d - 1 of rows of their own, and the
+ * item tables sit side by side, so every interest's dot product with an item stays its
+ * member's score. Attention rows follow the interests.
+ */
+function combineMembers(config: QFormerConfig, members: MemberOutputs[]): ScoredOutputs {
+  const d = config.dim;
+  const width = members.length * d;
+  const graph = members[0].scores.graph as Graph;
+  const placed = members.map((member, k) => {
+    // [d, M * d] with an identity block in columns k * d .. (k + 1) * d - 1.
+    const placement = new Float32Array(d * width);
+    for (let i = 0; i < d; i += 1) {
+      placement[i * width + k * d + i] = 1;
+    }
+    return op.matMul(member.interests, op.constant(graph, 'float32', [d, width], placement));
+  });
+  const attentions = members.map((member) => member.attention);
+  return {
+    scores: members.slice(1).reduce((sum, member) => op.add(sum, member.scores), members[0].scores),
+    interests: op.concat(placed, 1),
+    attention: attentions.every((attention) => attention !== undefined)
+      ? op.concat(attentions, 1)
+      : undefined,
+    itemEmbeddings: op.concat(
+      members.map((member) => member.itemEmbeddings),
+      1,
+    ),
   };
 }
 

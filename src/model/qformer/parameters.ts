@@ -24,12 +24,22 @@ export interface ParameterSpec {
 export class ParameterRegistry {
   readonly specs: ParameterSpec[] = [];
 
-  constructor(readonly graph: Graph) {}
+  /** `prefix` starts every parameter name, so that several models can share one graph. */
+  constructor(
+    readonly graph: Graph,
+    private readonly prefix = '',
+  ) {}
 
   create(name: string, shape: readonly number[], initializer: Initializer): Tensor {
-    this.specs.push({ name, shape, initializer });
-    return this.graph.parameter(name, 'float32', shape);
+    const fullName = `${this.prefix}${name}`;
+    this.specs.push({ name: fullName, shape, initializer });
+    return this.graph.parameter(fullName, 'float32', shape);
   }
+}
+
+/** Name prefix of ensemble member k's parameters in an exported ensemble. */
+export function memberPrefix(member: number): string {
+  return `member.${member}.`;
 }
 
 /**

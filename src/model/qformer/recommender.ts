@@ -2,7 +2,7 @@ import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { ItemVocabulary } from '../data/item-vocabulary';
 import { Scorer } from '../eval/scorer';
 import { InteractionSequence, packHistories } from './batch';
-import { interestCount } from './config';
+import { exportedInterestShape } from './config';
 import { INFERENCE_OUTPUTS } from './inference-graph';
 import { LoadedModel } from './model-store';
 import { createWindowSessions, defaultWindowLengths, WindowSession } from './window-sessions';
@@ -137,9 +137,9 @@ export class QFormerRecommender {
     return outputs[INFERENCE_OUTPUTS.itemEmbeddings].data as Float32Array;
   }
 
-  /** Number of interest vectors per user. */
+  /** Number of interest vectors per user (of all members, for an ensemble). */
   get interestCount(): number {
-    return interestCount(this.model.config);
+    return exportedInterestShape(this.model.config).count;
   }
 
   async release(): Promise<void> {

@@ -236,6 +236,8 @@ describe('resolveConfig', () => {
     [{ itemDropout: 1 }, 'itemDropout'],
     [{ qformerDropout: 1 }, 'qformerDropout'],
     [{ queryCount: 0 }, 'queryCount'],
+    [{ ensembleMembers: 0 }, 'ensembleMembers'],
+    [{ ensembleMembers: 1.5 }, 'ensembleMembers'],
   ])('names the field it rejects: %j', (overrides, field) => {
     expect(() => resolveConfig(overrides)).toThrow(QFormerConfigError);
     expect(() => resolveConfig(overrides)).toThrow(expect.objectContaining({ field }) as Error);

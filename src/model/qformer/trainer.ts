@@ -164,6 +164,12 @@ export async function trainQFormer(
   overrides: Partial<TrainerOptions> = {},
 ): Promise<TrainingResult> {
   const options = resolveTrainerOptions(overrides);
+  if (config.ensembleMembers !== 1) {
+    throw new Error(
+      `invalid ensembleMembers ${config.ensembleMembers} for training: train each member ` +
+        'with ensembleMembers 1 and combine the saved models with `qrec ensemble`',
+    );
+  }
   const itemCount = data.vocabulary.size;
   const rng = createRng(options.seed);
   const sequences = trainingSequences(data.train, config.maxLength, options.historyWindows);
