@@ -8,13 +8,17 @@ import {
 import { EvaluationSet, MIN_ITEMS_FOR_EVALUATION } from '../../model/data/split';
 import { EvaluationReport, evaluateRanking } from '../../model/eval/ranking-evaluation';
 import { Scorer } from '../../model/eval/scorer';
+import { QFormerConfig } from '../../model/qformer/config';
 import { loadModel } from '../../model/qformer/model-store';
 import { QFormerRecommender, scorerForVocabulary } from '../../model/qformer/recommender';
+import { DEFAULT_TRAINER_OPTIONS } from '../../model/qformer/trainer';
+import { SequenceDataset } from '../../model/data/sequence-dataset';
+import { DEFAULT_HOLDOUT_USERS, selectionPlan } from './train-runner';
 
 // Kept apart from the commander wiring in evaluate.ts because commander 15 is an ES module
 // that Jest cannot load under Node 20, so the specs test this file directly.
 
-export const SPLITS = ['validation', 'test'] as const;
+export const SPLITS = ['validation', 'test', 'holdout'] as const;
 export type SplitName = (typeof SPLITS)[number];
 
 export interface EvaluateCommandOptions {
@@ -27,6 +31,10 @@ export interface EvaluateCommandOptions {
   baselines: BaselineName[];
   /** Saved model directory to evaluate next to the baselines. */
   model?: string;
+  /** Split `holdout`: the `--holdout-seed` of the training runs that selected on it. */
+  holdoutSeed?: number;
+  /** Split `holdout`: the `--holdout-users` of those training runs. */
+  holdoutUsers?: number;
   json?: boolean;
 }
 
@@ -50,11 +58,11 @@ export async function runEvaluate(options: EvaluateCommandOptions): Promise<void
   const format = options.format ?? (await detectDataFormat(options.data));
   logProgress(`loading ${options.data} as ${format}`);
   const data = await loadDataFolder(options.data, format);
-  const { split, evaluationSet } = selectEvaluationSet(data, options.split);
+  const { split, evaluationSet, train } = selectEvaluationSet(data, options);
 
-  const itemPopularity = data.train.itemCounts(data.vocabulary.size);
+  const itemPopularity = train.itemCounts(data.vocabulary.size);
   const results: RecommenderResult[] = [];
-  const recommenders = buildRecommenders(options.baselines, data);
+  const recommenders = buildRecommenders(options.baselines, train, data.vocabulary.size);
   const model =
     options.model === undefined ? undefined : await loadTrainedModel(options.model, data);
   if (model !== undefined) {
@@ -84,11 +92,15 @@ export async function runEvaluate(options: EvaluateCommandOptions): Promise<void
 }
 
 /** Fits the requested baselines on the training sequences. */
-function buildRecommenders(names: BaselineName[], data: LoadedData): NamedScorer[] {
+function buildRecommenders(
+  names: BaselineName[],
+  train: SequenceDataset,
+  itemCount: number,
+): NamedScorer[] {
   return names.map((name) => {
     logProgress(`fitting ${name}`);
     const started = performance.now();
-    const scorer = fitBaseline(name, data.train, data.vocabulary.size);
+    const scorer = fitBaseline(name, train, itemCount);
     return { name, fitSeconds: (performance.now() - started) / 1000, scorer };
   });
 }
@@ -102,22 +114,35 @@ async function loadTrainedModel(
   const started = performance.now();
   const recommender = new QFormerRecommender(await loadModel(directory));
   const scorer = scorerForVocabulary(recommender, data.vocabulary);
-  const readout = recommender.model.config.readout;
-  const name =
-    readout === 'last' ? 'sasrec (last-slot readout)' : `qformer (m=${recommender.interestCount})`;
+  const name = modelName(recommender.model.config);
   return {
     named: { name, fitSeconds: (performance.now() - started) / 1000, scorer },
     recommender,
   };
 }
 
-/** Returns the requested split, or the test split when there is one and none was requested. */
+function modelName(config: QFormerConfig): string {
+  const single =
+    config.readout === 'last' ? 'sasrec (last-slot readout)' : `qformer (m=${config.queryCount})`;
+  return config.ensembleMembers === 1 ? single : `ensemble of ${config.ensembleMembers} ${single}`;
+}
+
+/**
+ * Returns the requested split, or the test split when there is one and none was requested,
+ * with the training sequences that the baselines fit on. Split `holdout` draws the users that
+ * `qrec train` selects on for the same seed and count, and leaves their last training item
+ * out of the training sequences.
+ */
 function selectEvaluationSet(
   data: LoadedData,
-  requested: SplitName | undefined,
-): { split: SplitName; evaluationSet: EvaluationSet } {
+  options: Pick<EvaluateCommandOptions, 'split' | 'holdoutSeed' | 'holdoutUsers'>,
+): { split: SplitName; evaluationSet: EvaluationSet; train: SequenceDataset } {
+  const requested = options.split;
+  if (requested === 'holdout') {
+    return { split: 'holdout', ...holdoutOf(data, options) };
+  }
   if (requested === 'validation' || (requested === undefined && data.test === undefined)) {
-    return { split: 'validation', evaluationSet: data.validation };
+    return { split: 'validation', evaluationSet: data.validation, train: data.train };
   }
   if (data.test === undefined) {
     throw new Error(
@@ -125,7 +150,25 @@ function selectEvaluationSet(
         'use --split validation',
     );
   }
-  return { split: 'test', evaluationSet: data.test };
+  return { split: 'test', evaluationSet: data.test, train: data.train };
+}
+
+function holdoutOf(
+  data: LoadedData,
+  options: Pick<EvaluateCommandOptions, 'holdoutSeed' | 'holdoutUsers'>,
+): { evaluationSet: EvaluationSet; train: SequenceDataset } {
+  const plan = selectionPlan(
+    data,
+    options.holdoutUsers ?? DEFAULT_HOLDOUT_USERS,
+    options.holdoutSeed ?? DEFAULT_TRAINER_OPTIONS.seed,
+  );
+  if (plan.label !== 'holdout' || plan.data.validation === undefined) {
+    throw new Error(
+      'split "holdout" is not available: this folder has a leave-one-out split, whose ' +
+        'training runs select on the validation split; use --split validation',
+    );
+  }
+  return { evaluationSet: plan.data.validation, train: plan.data.train };
 }
 
 interface DataSummary {

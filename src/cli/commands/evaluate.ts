@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BASELINE_NAMES, BaselineName, isBaselineName } from '../../model/baselines';
 import { DATA_FORMATS } from '../../model/data/data-folder';
+import { DEFAULT_TRAINER_OPTIONS } from '../../model/qformer/trainer';
 import { EvaluateCommandOptions, runEvaluate, SPLITS } from './evaluate-runner';
+import { DEFAULT_HOLDOUT_USERS } from './train-runner';
 
 /** Adds `qrec evaluate`, the offline evaluation of recommenders on a data folder. */
 export function registerEvaluateCommand(program: Command): void {
@@ -22,8 +24,22 @@ export function registerEvaluateCommand(program: Command): void {
       new Option(
         '--split <split>',
         'evaluation set (default: test for leave-one-out splits, validation when the folder ' +
-          'provides val_input.txt and val_target.txt)',
+          'provides val_input.txt and val_target.txt; holdout: the last training items that ' +
+          '`qrec train --holdout-seed` selects on, for such a folder)',
       ).choices(SPLITS),
+    )
+    .option(
+      '--holdout-seed <n>',
+      'with --split holdout: the holdout seed of the training runs (their --holdout-seed, ' +
+        'or --seed when they had none)',
+      parseInteger(0),
+      DEFAULT_TRAINER_OPTIONS.seed,
+    )
+    .option(
+      '--holdout-users <n>',
+      'with --split holdout: the --holdout-users of the training runs',
+      parseInteger(1),
+      DEFAULT_HOLDOUT_USERS,
     )
     .option('--k <number>', 'cut-off K of HR@K and NDCG@K', parseInteger(1), 10)
     .option(

@@ -139,9 +139,51 @@ describe('runTrain', () => {
     expect(epochLines[0]).toMatch(/\| holdout NDCG@10 \d\.\d{4} HR@10/);
     expect(result.validation?.ndcg).toBeGreaterThanOrEqual(0);
     const metrics = JSON.parse(await readFile(join(folder, 'model', 'metrics.json'), 'utf8'));
-    expect(metrics.selection).toEqual({ kind: 'holdout', users: 25 });
+    expect(metrics.selection).toEqual({ kind: 'holdout', users: 25, seed: 1 });
     expect(metrics.validation.ndcg).toBe(result.validation?.ndcg);
     expect(logged.some((line) => line.includes('validation users (20, read once'))).toBe(true);
+  });
+
+  it('evaluates the holdout of --holdout-seed', async () => {
+    await writeDataFolder(folder);
+    await writeValidationFiles(folder, 20);
+    await runTrain({ ...trainOptions(folder), holdoutUsers: 25, holdoutSeed: 5 });
+    const metrics = JSON.parse(await readFile(join(folder, 'model', 'metrics.json'), 'utf8'));
+    printed = [];
+
+    await runEvaluate({
+      data: folder,
+      split: 'holdout',
+      holdoutSeed: 5,
+      holdoutUsers: 25,
+      k: 10,
+      sampledNegatives: 0,
+      seed: 42,
+      baselines: ['popular'],
+      model: join(folder, 'model'),
+      json: true,
+    });
+
+    const output = JSON.parse(printed.join('\n'));
+    expect(metrics.selection).toEqual({ kind: 'holdout', users: 25, seed: 5 });
+    expect(output.split).toBe('holdout');
+    expect(output.evaluatedUsers).toBe(25);
+    expect(output.recommenders[1].full.ndcg).toBeCloseTo(metrics.best.validationNdcg10, 5);
+  });
+
+  it('rejects holdout for leave-one-out folders', async () => {
+    await writeDataFolder(folder);
+
+    await expect(
+      runEvaluate({
+        data: folder,
+        split: 'holdout',
+        k: 10,
+        sampledNegatives: 0,
+        seed: 42,
+        baselines: ['popular'],
+      }),
+    ).rejects.toThrow('split "holdout" is not available: this folder has a leave-one-out split');
   });
 
   it('formats durations', () => {

@@ -41,6 +41,8 @@ export interface TrainCommandOptions {
    * early stopping and model selection (default `DEFAULT_HOLDOUT_USERS`).
    */
   holdoutUsers?: number;
+  /** Seed of the held-out user draw (default: the trainer seed). */
+  holdoutSeed?: number;
 }
 
 export const DEFAULT_HOLDOUT_USERS = 1000;
@@ -95,8 +97,8 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainComma
   logLine(describeData(data));
   logLine(`model: ${JSON.stringify(config)}`);
   logLine(`trainer: ${JSON.stringify({ ...options.trainer, threads: options.threads })}`);
-  const seed = options.trainer.seed ?? DEFAULT_TRAINER_OPTIONS.seed;
-  const plan = selectionPlan(data, options.holdoutUsers ?? DEFAULT_HOLDOUT_USERS, seed);
+  const holdoutSeed = options.holdoutSeed ?? options.trainer.seed ?? DEFAULT_TRAINER_OPTIONS.seed;
+  const plan = selectionPlan(data, options.holdoutUsers ?? DEFAULT_HOLDOUT_USERS, holdoutSeed);
   if (plan.label === 'holdout') {
     logLine(
       `selection: last training item of ${plan.data.validation?.targets.length} held-out users ` +
@@ -142,6 +144,7 @@ export async function runTrain(options: TrainCommandOptions): Promise<TrainComma
       selection: {
         kind: plan.label === 'holdout' ? 'holdout' : 'leave-one-out validation',
         users: plan.data.validation?.targets.length ?? 0,
+        ...(plan.label === 'holdout' ? { seed: holdoutSeed } : {}),
       },
       validation,
       bestEpoch: result.bestEpoch,

@@ -77,6 +77,7 @@ interface TrainFlags {
   topK: number;
   progress: boolean;
   holdoutUsers: number;
+  holdoutSeed?: number;
 }
 
 /**
@@ -277,6 +278,12 @@ export function registerTrainCommand(program: Command): void {
       integer(1),
       DEFAULT_HOLDOUT_USERS,
     )
+    .option(
+      '--holdout-seed <n>',
+      'seed of the held-out user draw (default: --seed), so that runs with other seeds ' +
+        'select on the same users',
+      integer(0),
+    )
     .option('--top-k <n>', 'K of the exported top-K output', integer(1), 100)
     .option('--no-progress', 'hide the progress bar')
     .action(async (flags: TrainFlags, command: Command) => {
@@ -296,6 +303,7 @@ export function registerTrainCommand(program: Command): void {
         threads: flags.threads,
         progress: flags.progress,
         holdoutUsers: flags.holdoutUsers,
+        holdoutSeed: flags.holdoutSeed,
         model,
         trainer,
       });
