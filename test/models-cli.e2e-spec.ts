@@ -4,6 +4,7 @@ import { createTestDatabase } from './setup/test-database';
 import { clusteredInteractions, seedInteractions } from './support/models';
 import { execFileAsync, ROOT, runCli } from './support/cli';
 
+const UNKNOWN_VERSION = '00000000-0000-4000-8000-000000000000';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const TINY_TRAINING = [
   '--cutoff',
@@ -131,6 +132,41 @@ describe('qrec train --from-db and qrec models', () => {
     expect(result.stdout).toBe(`Activated model version ${versionIds[0]}\n`);
     expect(await statusOf(versionIds[0])).toBe('active');
     expect(await statusOf(versionIds[1])).toBe('inactive');
+  });
+
+  it('combines versions with qrec ensemble', async () => {
+    const result = await runCli(database.url, [
+      'ensemble',
+      '--from-db',
+      '--activate',
+      versionIds[0],
+      versionIds[1],
+    ]);
+
+    expect(result.code).toBe(0);
+    const id = UUID.exec(result.stdout)![0];
+    expect(result.stdout).toBe(
+      `Registered model version ${id}: ensemble of 2 versions, 20 items\n` +
+        `Activated model version ${id}\n`,
+    );
+    expect(await statusOf(id)).toBe('active');
+    const rows: { config: { ensembleMembers: number } }[] = await dataSource.query(
+      'SELECT config FROM model_versions WHERE id = $1',
+      [id],
+    );
+    expect(rows[0].config.ensembleMembers).toBe(2);
+  }, 60_000);
+
+  it('names an unknown version in an ensemble', async () => {
+    const result = await runCli(database.url, [
+      'ensemble',
+      '--from-db',
+      versionIds[0],
+      UNKNOWN_VERSION,
+    ]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`qrec: model version "${UNKNOWN_VERSION}" not found\n`);
   });
 
   it('rejects an unknown version id', async () => {

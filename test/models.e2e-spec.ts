@@ -3,6 +3,7 @@ import request from 'supertest';
 import type { App } from 'supertest/types';
 import { DataSource } from 'typeorm';
 import { ActiveModelService, ModelServingOptions } from '../src/models/active-model.service';
+import { registerEnsemble } from '../src/models/ensemble-versions';
 import { ModelRegistry, ModelVersionSummary } from '../src/models/model-registry';
 import { ModelLoadError } from '../src/model/qformer/model-store';
 import { ModelVersionNotFoundError } from '../src/models/models.exceptions';
@@ -127,6 +128,43 @@ describe('model registry', () => {
     await expect(registry.activate(UNKNOWN_ID)).rejects.toThrow(ModelVersionNotFoundError);
     await expect(registry.get('not-a-uuid')).rejects.toThrow(ModelVersionNotFoundError);
     await expect(registry.loadArtifact(UNKNOWN_ID)).rejects.toThrow(ModelVersionNotFoundError);
+  });
+
+  it('registers an ensemble of versions', async () => {
+    const first = await register(20);
+    const later = await registry.register({
+      contents: untrainedModel(ITEM_IDS, 21),
+      eventTypes: ['click', 'view'],
+      dataCutoff: new Date('2026-02-01T00:00:00.000Z'),
+      status: 'registered',
+    });
+
+    const ensemble = await registerEnsemble(registry, [later.id, first.id], { topK: 4 });
+    const artifact = await registry.loadArtifact(ensemble.id);
+    await artifact.session.release();
+
+    expect(ensemble.status).toBe('registered');
+    expect(ensemble.config.ensembleMembers).toBe(2);
+    expect(ensemble.eventTypes).toEqual(['click', 'view']);
+    expect(ensemble.dataCutoff?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(artifact.manifest.topK).toBe(4);
+  });
+
+  it('rejects ensemble members with other event types', async () => {
+    const first = await register(22);
+    const other = await registry.register({
+      contents: untrainedModel(ITEM_IDS, 23),
+      eventTypes: ['view'],
+      dataCutoff: null,
+      status: 'registered',
+    });
+    const before = await registry.list();
+
+    await expect(registerEnsemble(registry, [first.id, other.id])).rejects.toThrow(
+      `model version ${other.id} has event types ["view"] but model version ${first.id} ` +
+        'has ["click","view"]; train the members on the same data',
+    );
+    expect(await registry.list()).toHaveLength(before.length);
   });
 
   it('loads an artifact that recommends', async () => {

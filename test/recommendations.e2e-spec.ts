@@ -11,6 +11,7 @@ import { resolveConfig } from '../src/model/qformer/config';
 import type { SavedModelContents } from '../src/model/qformer/model-store';
 import { trainingDataFromSource, trainQFormer } from '../src/model/qformer/trainer';
 import { ActiveModelService } from '../src/models/active-model.service';
+import { registerEnsemble } from '../src/models/ensemble-versions';
 import { ModelRegistry } from '../src/models/model-registry';
 import { ListRetention } from '../src/recommendations/list-retention';
 import { RecommendationsService } from '../src/recommendations/recommendations.service';
@@ -319,6 +320,43 @@ describe('recommendations', () => {
       }
       const plain = await recommend(`userId=${user}&n=5`);
       expect(plain.items[0].explanation).toBeUndefined();
+    });
+
+    it('serves an ensemble of two copies alike', async () => {
+      const user = userId(2, 6);
+      const single = await recommend(`userId=${user}&n=5&explain=true`);
+      const previous = await registry.findActiveId();
+      const copy = await registry.register({
+        contents,
+        eventTypes: [],
+        dataCutoff: new Date(),
+        status: 'registered',
+      });
+      const ensemble = await registerEnsemble(registry, [firstVersion, copy.id]);
+      await registry.activate(ensemble.id);
+      await testApp.app.get(ActiveModelService).refresh();
+
+      try {
+        const list = await recommend(`userId=${user}&n=5&explain=true`);
+        const window = historyOf(2, 6).slice(-contents.config.maxLength);
+
+        expect(list.modelVersion).toBe(ensemble.id);
+        expect(ids(list)).toEqual(ids(single));
+        list.items.forEach((item, rank) => {
+          expect(item.score).toBeCloseTo(2 * single.items[rank].score, 4);
+        });
+        for (const item of list.items) {
+          const explanation = item.explanation!;
+          expect([0, 1, 2, 3]).toContain(explanation.interest);
+          expect(explanation.because.length).toBeGreaterThan(0);
+          for (const cause of explanation.because) {
+            expect(window).toContain(cause.itemId);
+          }
+        }
+      } finally {
+        await registry.activate(previous!);
+        await testApp.app.get(ActiveModelService).refresh();
+      }
     });
 
     it('skips items the model does not know', async () => {

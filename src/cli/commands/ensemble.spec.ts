@@ -62,6 +62,17 @@ describe('qrec ensemble', () => {
     expect(stderr).toContain('qrec: an ensemble needs 2 to 16 models, got 1');
   });
 
+  it.each([
+    [['a', 'b', '--out', 'c', '--from-db'], 'pass exactly one of --out <dir> and --from-db'],
+    [['a', 'b'], 'pass exactly one of --out <dir> and --from-db'],
+    [['a', 'b', '--out', 'c', '--activate'], '--activate can be used only with --from-db'],
+  ])('rejects the flags %j', (args, message) => {
+    const { status, stderr } = runCli(args);
+
+    expect(status).toBe(1);
+    expect(stderr).toBe(`qrec: ${message}\n`);
+  });
+
   it('names an invalid --top-k', () => {
     const { status, stderr } = runCli(['a', 'b', '--out', 'c', '--top-k', 'ten']);
 

@@ -243,7 +243,8 @@ export function registerTrainCommand(program: Command): void {
     )
     .option(
       '--seed <n>',
-      'seed of initialisation, batch order, negatives and dropout',
+      'seed of initialisation, batch order, negatives, dropout and, unless --holdout-seed ' +
+        'is given, the held-out users',
       integer(0),
       trainer.seed,
     )

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ItemVocabulary } from '../data/item-vocabulary';
 import { ParameterTensor } from '../engine/optim/adamw';
 import { QFormerConfig } from './config';
-import { loadModel, MODEL_FILES, saveModel } from './model-store';
+import { LoadedModel, loadModel, MODEL_FILES, SavedModelContents, saveModel } from './model-store';
 import { memberPrefix } from './parameters';
 import { parametersFromOnnx } from './window-sessions';
 
@@ -28,9 +28,10 @@ export class EnsembleError extends Error {
   override readonly name = 'EnsembleError';
 }
 
-/** A loaded member: its configuration, items, weights and training metrics. */
-interface Member {
-  directory: string;
+/** A member model: its configuration, items, weights and training metrics. */
+export interface EnsembleMember {
+  /** Names the member in errors and in the ensemble's metrics (a directory or a version). */
+  source: string;
   config: QFormerConfig;
   vocabulary: ItemVocabulary;
   topK: number;
@@ -50,15 +51,62 @@ export async function combineModels(
   out: string,
   options: EnsembleOptions = {},
 ): Promise<EnsembleSummary> {
-  if (directories.length < 2 || directories.length > MAX_ENSEMBLE_MEMBERS) {
+  checkMemberCount(directories.length);
+  const members: EnsembleMember[] = [];
+  for (const directory of directories) {
+    const model = await loadModel(directory);
+    // loadModel checked the file against the manifest's SHA-256; read it again for the weights.
+    const onnx = await readFile(join(directory, MODEL_FILES.model));
+    members.push(await ensembleMember(directory, model, onnx));
+  }
+  const contents = ensembleContents(members, options);
+  await saveModel(out, contents);
+  return summarize(contents, members.length);
+}
+
+/** Throws EnsembleError unless `count` is a valid number of members. */
+export function checkMemberCount(count: number): void {
+  if (count < 2 || count > MAX_ENSEMBLE_MEMBERS) {
+    throw new EnsembleError(`an ensemble needs 2 to ${MAX_ENSEMBLE_MEMBERS} models, got ${count}`);
+  }
+}
+
+/**
+ * Turns a loaded model and its ONNX bytes into a member, and releases the model's session.
+ * Throws EnsembleError for a model that is an ensemble itself.
+ */
+export async function ensembleMember(
+  source: string,
+  model: LoadedModel,
+  onnx: Uint8Array,
+): Promise<EnsembleMember> {
+  await model.session.release();
+  if (model.config.ensembleMembers !== 1) {
     throw new EnsembleError(
-      `an ensemble needs 2 to ${MAX_ENSEMBLE_MEMBERS} models, got ${directories.length}`,
+      `${source} is already an ensemble of ${model.config.ensembleMembers} models; ` +
+        'combine its members instead',
     );
   }
-  const members: Member[] = [];
-  for (const directory of directories) {
-    members.push(await readMember(directory));
-  }
+  return {
+    source,
+    config: model.config,
+    vocabulary: model.vocabulary,
+    topK: model.manifest.topK,
+    parameters: parametersFromOnnx(onnx),
+    metrics: model.metrics,
+  };
+}
+
+/**
+ * Returns the contents of the model that adds up the members' scores, after checking that
+ * the members share the configuration and the item-id mapping. Member k's weights get the
+ * prefix `member.k.`.
+ */
+export function ensembleContents(
+  members: readonly EnsembleMember[],
+  options: EnsembleOptions = {},
+): SavedModelContents {
+  checkMemberCount(members.length);
   const first = members[0];
   for (const member of members.slice(1)) {
     checkCompatible(first, member);
@@ -69,59 +117,45 @@ export async function combineModels(
       `invalid top-K ${topK}: expected an integer in 1..${first.vocabulary.size}`,
     );
   }
-  const config: QFormerConfig = { ...first.config, ensembleMembers: members.length };
-  await saveModel(out, {
-    config,
+  return {
+    config: { ...first.config, ensembleMembers: members.length },
     vocabulary: first.vocabulary,
     parameters: members.flatMap((member, k) => prefixed(member.parameters, memberPrefix(k))),
     topK,
     metrics: {
       ensemble: {
         combine: 'sum of member scores',
-        members: members.map((member) => ({ source: member.directory, metrics: member.metrics })),
+        members: members.map((member) => ({ source: member.source, metrics: member.metrics })),
       },
     },
-  });
-  return { members: members.length, itemCount: first.vocabulary.size, topK, config };
-}
-
-async function readMember(directory: string): Promise<Member> {
-  const model = await loadModel(directory);
-  await model.session.release();
-  if (model.config.ensembleMembers !== 1) {
-    throw new EnsembleError(
-      `${directory} is already an ensemble of ${model.config.ensembleMembers} models; ` +
-        'combine its members instead',
-    );
-  }
-  // loadModel checked the file against the manifest's SHA-256; read it again for the weights.
-  const bytes = await readFile(join(directory, MODEL_FILES.model));
-  return {
-    directory,
-    config: model.config,
-    vocabulary: model.vocabulary,
-    topK: model.manifest.topK,
-    parameters: parametersFromOnnx(bytes),
-    metrics: model.metrics,
   };
 }
 
-function checkCompatible(first: Member, member: Member): void {
+function summarize(contents: SavedModelContents, members: number): EnsembleSummary {
+  return {
+    members,
+    itemCount: contents.vocabulary.size,
+    topK: contents.topK,
+    config: contents.config,
+  };
+}
+
+function checkCompatible(first: EnsembleMember, member: EnsembleMember): void {
   const differing = (Object.keys(first.config) as (keyof QFormerConfig)[]).filter(
     (field) => first.config[field] !== member.config[field],
   );
   if (differing.length > 0) {
     const field = differing[0];
     throw new EnsembleError(
-      `${member.directory} has ${field} ${JSON.stringify(member.config[field])} but ` +
-        `${first.directory} has ${JSON.stringify(first.config[field])}; the members of an ` +
+      `${member.source} has ${field} ${JSON.stringify(member.config[field])} but ` +
+        `${first.source} has ${JSON.stringify(first.config[field])}; the members of an ` +
         'ensemble share one configuration',
     );
   }
   const firstItems = JSON.stringify(first.vocabulary.toJSON());
   if (JSON.stringify(member.vocabulary.toJSON()) !== firstItems) {
     throw new EnsembleError(
-      `${member.directory} maps item ids to indices differently from ${first.directory} ` +
+      `${member.source} maps item ids to indices differently from ${first.source} ` +
         `(${member.vocabulary.size} and ${first.vocabulary.size} items); train the members ` +
         'on the same data',
     );
