@@ -15,7 +15,7 @@ export interface EnsembleOptions {
   topK?: number;
 }
 
-/** What `combineModels` wrote. */
+/** Summary of the model that `combineModels` wrote. */
 export interface EnsembleSummary {
   members: number;
   itemCount: number;
@@ -55,7 +55,7 @@ export async function combineModels(
   const members: EnsembleMember[] = [];
   for (const directory of directories) {
     const model = await loadModel(directory);
-    // loadModel checked the file against the manifest's SHA-256; read it again for the weights.
+    // loadModel keeps no ONNX bytes, so the weights come from a second read of the checked file.
     const onnx = await readFile(join(directory, MODEL_FILES.model));
     members.push(await ensembleMember(directory, model, onnx));
   }
