@@ -87,7 +87,7 @@ export async function runEvaluate(options: EvaluateCommandOptions): Promise<void
 
   await model?.recommender.release();
 
-  const summary = summariseData(options.data, data, split, evaluationSet);
+  const summary = summariseData(options.data, data, { split, evaluationSet, train });
   console.log(options.json === true ? toJson(summary, results) : toTables(summary, results));
 }
 
@@ -182,20 +182,20 @@ interface DataSummary {
   trainOnlyUsers: number;
 }
 
+/** Summarises the data: for the holdout split, the training counts leave its items out. */
 function summariseData(
   folder: string,
   data: LoadedData,
-  split: SplitName,
-  evaluationSet: EvaluationSet,
+  selected: { split: SplitName; evaluationSet: EvaluationSet; train: SequenceDataset },
 ): DataSummary {
   return {
     data: folder,
     format: data.format,
-    split,
-    evaluatedUsers: evaluationSet.targets.length,
+    split: selected.split,
+    evaluatedUsers: selected.evaluationSet.targets.length,
     itemCount: data.vocabulary.size,
-    trainingUsers: data.train.userCount,
-    trainingInteractions: data.train.interactionCount,
+    trainingUsers: selected.train.userCount,
+    trainingInteractions: selected.train.interactionCount,
     trainOnlyUsers: data.trainOnlyUserCount,
   };
 }

@@ -168,6 +168,7 @@ describe('runTrain', () => {
     expect(metrics.selection).toEqual({ kind: 'holdout', users: 25, seed: 5 });
     expect(output.split).toBe('holdout');
     expect(output.evaluatedUsers).toBe(25);
+    expect(output.trainingInteractions).toBe(metrics.data.trainingInteractions - 25);
     expect(output.recommenders[1].full.ndcg).toBeCloseTo(metrics.best.validationNdcg10, 5);
   });
 

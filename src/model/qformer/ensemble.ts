@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ItemVocabulary } from '../data/item-vocabulary';
 import { ParameterTensor } from '../engine/optim/adamw';
 import { QFormerConfig } from './config';
@@ -57,7 +57,7 @@ export async function combineModels(
     const model = await loadModel(directory);
     // loadModel keeps no ONNX bytes, so the weights come from a second read of the checked file.
     const onnx = await readFile(join(directory, MODEL_FILES.model));
-    members.push(await ensembleMember(directory, model, onnx));
+    members.push(await ensembleMember(resolve(directory), model, onnx));
   }
   const contents = ensembleContents(members, options);
   await saveModel(out, contents);
