@@ -31,9 +31,9 @@ export interface EvaluateCommandOptions {
   baselines: BaselineName[];
   /** Saved model directory to evaluate next to the baselines. */
   model?: string;
-  /** Split `holdout`: the `--holdout-seed` of the training runs that selected on it. */
+  /** Holdout seed of the training runs that selected on split `holdout`. */
   holdoutSeed?: number;
-  /** Split `holdout`: the `--holdout-users` of those training runs. */
+  /** Number of held-out users of those training runs. */
   holdoutUsers?: number;
   json?: boolean;
 }
