@@ -1,7 +1,12 @@
 import * as path from 'node:path';
 import { migrations } from '../../migrations';
 import { createTestDatabase } from '../setup/test-database';
-import { countRows, createFixtureFolder, writeFixture } from './import-helpers';
+import {
+  countRows,
+  createFixtureFolder,
+  removeFixtureFolders,
+  writeFixture,
+} from './import-helpers';
 import { execFileAsync, ROOT, runCli } from '../support/cli';
 
 /** Names of every migration, in the order they run. */
@@ -20,6 +25,7 @@ describe('qrec import CLI', () => {
 
   afterAll(async () => {
     await database.drop();
+    await removeFixtureFolders();
   });
 
   it('imports a sequential file and prints a summary', async () => {

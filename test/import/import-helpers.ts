@@ -6,9 +6,20 @@ import { DEFAULT_EVENT_TYPES } from '../../src/config/config.schema';
 import { ImportSummary, runImport } from '../../src/import/importer';
 import { openImportSource, SourceOptions } from '../../src/import/open-source';
 
-/** Creates a temporary folder for fixture files. */
+const fixtureFolders: string[] = [];
+
+/** Creates a temporary folder for fixture files, which `removeFixtureFolders` deletes. */
 export function createFixtureFolder(): string {
-  return mkdtempSync(path.join(tmpdir(), 'qrec-import-'));
+  const folder = mkdtempSync(path.join(tmpdir(), 'qrec-import-'));
+  fixtureFolders.push(folder);
+  return folder;
+}
+
+/** Deletes every folder that `createFixtureFolder` created in this test file. */
+export async function removeFixtureFolders(): Promise<void> {
+  for (const folder of fixtureFolders.splice(0)) {
+    await fs.rm(folder, { recursive: true, force: true });
+  }
 }
 
 /** Writes a fixture file; `latin1` stores the text as ISO-8859-1 like MovieLens does. */

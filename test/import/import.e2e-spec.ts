@@ -6,6 +6,7 @@ import {
   createFixtureFolder,
   importInto,
   queryRows,
+  removeFixtureFolders,
   writeFixture,
 } from './import-helpers';
 
@@ -41,6 +42,7 @@ describe('import', () => {
 
   afterAll(async () => {
     await database.drop();
+    await removeFixtureFolders();
   });
 
   beforeEach(async () => {
