@@ -1,9 +1,7 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../../config/app-config';
+import { Command } from 'commander';
 import { combineModels, MAX_ENSEMBLE_MEMBERS } from '../../model/qformer/ensemble';
 import { registerEnsemble } from '../../models/ensemble-versions';
-import { ModelRegistry } from '../../models/model-registry';
-import { ensureSchema, withDatabase, withDataSource } from '../cli-database';
+import { positiveInteger, withRegistry } from './models';
 
 interface EnsembleFlags {
   out?: string;
@@ -31,7 +29,11 @@ export function registerEnsembleCommand(program: Command): void {
     .option('--out <dir>', 'model directory to write (replaced if it exists)')
     .option('--from-db', 'combine model versions of the service database', false)
     .option('--activate', 'with --from-db: activate the registered version', false)
-    .option('--top-k <n>', "K of the exported top-K output (default: the first model's)", topK)
+    .option(
+      '--top-k <n>',
+      "K of the exported top-K output (default: the first model's)",
+      positiveInteger,
+    )
     .action(async (members: string[], flags: EnsembleFlags) => {
       checkFlags(flags);
       if (flags.fromDb) {
@@ -57,28 +59,15 @@ function checkFlags(flags: EnsembleFlags): void {
 }
 
 async function combineVersions(ids: string[], flags: EnsembleFlags): Promise<void> {
-  const config = loadConfig();
-  await withDatabase(config, async (url) => {
-    await ensureSchema(url, config);
-    await withDataSource(url, async (dataSource) => {
-      const registry = new ModelRegistry(dataSource);
-      const version = await registerEnsemble(registry, ids, { topK: flags.topK });
-      console.log(
-        `Registered model version ${version.id}: ensemble of ${ids.length} versions, ` +
-          `${version.itemCount} items`,
-      );
-      if (flags.activate) {
-        await registry.activate(version.id);
-        console.log(`Activated model version ${version.id}`);
-      }
-    });
+  await withRegistry(async (registry) => {
+    const version = await registerEnsemble(registry, ids, { topK: flags.topK });
+    console.log(
+      `Registered model version ${version.id}: ensemble of ${ids.length} versions, ` +
+        `${version.itemCount} items`,
+    );
+    if (flags.activate) {
+      await registry.activate(version.id);
+      console.log(`Activated model version ${version.id}`);
+    }
   });
-}
-
-function topK(value: string): number {
-  const parsed = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < 1) {
-    throw new InvalidArgumentError(`expected an integer of at least 1, got "${value}".`);
-  }
-  return parsed;
 }

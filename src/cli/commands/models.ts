@@ -51,7 +51,10 @@ export function registerModelsCommand(program: Command): void {
     });
 }
 
-async function withRegistry(work: (registry: ModelRegistry) => Promise<void>): Promise<void> {
+/** Runs `work` with the model registry of the configured database (embedded or external). */
+export async function withRegistry(
+  work: (registry: ModelRegistry) => Promise<void>,
+): Promise<void> {
   const config = loadConfig();
   await withDatabase(config, async (url) => {
     await ensureSchema(url, config);
@@ -59,7 +62,8 @@ async function withRegistry(work: (registry: ModelRegistry) => Promise<void>): P
   });
 }
 
-function positiveInteger(value: string): number {
+/** Parses an option value as an integer of at least 1, for commander. */
+export function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < 1) {
     throw new InvalidArgumentError(`expected an integer of at least 1, got "${value}".`);

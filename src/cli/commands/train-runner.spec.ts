@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticSequences } from '../../model/qformer/testing/synthetic-sequences';
-import { runEvaluate } from './evaluate-runner';
+import { EvaluateCommandOptions, runEvaluate } from './evaluate-runner';
 import { loadDataFolder } from '../../model/data/data-folder';
 import { formatDuration, runTrain, selectionPlan, TrainCommandOptions } from './train-runner';
 
@@ -52,6 +52,21 @@ function trainOptions(folder: string): TrainCommandOptions {
   };
 }
 
+/** `qrec evaluate` options for the popularity baseline on `folder`. */
+function evaluateOptions(
+  folder: string,
+  overrides: Partial<EvaluateCommandOptions>,
+): EvaluateCommandOptions {
+  return {
+    data: folder,
+    k: 10,
+    sampledNegatives: 0,
+    seed: 42,
+    baselines: ['popular'],
+    ...overrides,
+  };
+}
+
 describe('runTrain', () => {
   let folder: string;
   let printed: string[];
@@ -91,15 +106,7 @@ describe('runTrain', () => {
     await writeDataFolder(folder);
     await runTrain(trainOptions(folder));
 
-    await runEvaluate({
-      data: folder,
-      k: 10,
-      sampledNegatives: 0,
-      seed: 42,
-      baselines: ['popular'],
-      model: join(folder, 'model'),
-      json: true,
-    });
+    await runEvaluate(evaluateOptions(folder, { model: join(folder, 'model'), json: true }));
 
     const output = JSON.parse(printed.join('\n'));
     const names = output.recommenders.map((entry: { recommender: string }) => entry.recommender);
@@ -151,18 +158,15 @@ describe('runTrain', () => {
     const metrics = JSON.parse(await readFile(join(folder, 'model', 'metrics.json'), 'utf8'));
     printed = [];
 
-    await runEvaluate({
-      data: folder,
-      split: 'holdout',
-      holdoutSeed: 5,
-      holdoutUsers: 25,
-      k: 10,
-      sampledNegatives: 0,
-      seed: 42,
-      baselines: ['popular'],
-      model: join(folder, 'model'),
-      json: true,
-    });
+    await runEvaluate(
+      evaluateOptions(folder, {
+        split: 'holdout',
+        holdoutSeed: 5,
+        holdoutUsers: 25,
+        model: join(folder, 'model'),
+        json: true,
+      }),
+    );
 
     const output = JSON.parse(printed.join('\n'));
     expect(metrics.selection).toEqual({ kind: 'holdout', users: 25, seed: 5 });
@@ -175,16 +179,9 @@ describe('runTrain', () => {
   it('rejects holdout for leave-one-out folders', async () => {
     await writeDataFolder(folder);
 
-    await expect(
-      runEvaluate({
-        data: folder,
-        split: 'holdout',
-        k: 10,
-        sampledNegatives: 0,
-        seed: 42,
-        baselines: ['popular'],
-      }),
-    ).rejects.toThrow('split "holdout" is not available: this folder has a leave-one-out split');
+    await expect(runEvaluate(evaluateOptions(folder, { split: 'holdout' }))).rejects.toThrow(
+      'split "holdout" is not available: this folder has a leave-one-out split',
+    );
   });
 
   it('formats durations', () => {

@@ -89,7 +89,8 @@ export interface QFormerConfig {
   sampledNegatives: number;
   /**
    * Exported models only: the number of separately trained models (members) of this
-   * configuration whose scores the model adds up. `qrec ensemble` sets it; training takes 1.
+   * configuration whose scores the model adds up. `qrec ensemble` sets it, and training
+   * accepts only 1.
    */
   ensembleMembers: number;
 }

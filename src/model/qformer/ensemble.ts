@@ -30,7 +30,7 @@ export class EnsembleError extends Error {
 
 /** A member model: its configuration, items, weights and training metrics. */
 export interface EnsembleMember {
-  /** Names the member in errors and in the ensemble's metrics (a directory or a version). */
+  /** Name of the member in errors and in the ensemble's metrics (a directory or a version). */
   source: string;
   config: QFormerConfig;
   vocabulary: ItemVocabulary;
