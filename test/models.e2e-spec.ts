@@ -51,8 +51,11 @@ describe('model registry', () => {
   }
 
   /** Starts another instance's ActiveModelService on the same database. */
-  async function startService(options: Partial<ModelServingOptions>): Promise<ActiveModelService> {
-    const service = new ActiveModelService(new ModelRegistry(dataSource), {
+  async function startService(
+    options: Partial<ModelServingOptions>,
+    serviceRegistry = new ModelRegistry(dataSource),
+  ): Promise<ActiveModelService> {
+    const service = new ActiveModelService(serviceRegistry, {
       databaseUrl: testApp.databaseUrl,
       listen: true,
       pollIntervalMs: 0,
@@ -257,6 +260,36 @@ describe('model registry', () => {
       await registry.activate(version.id);
 
       await waitFor('the polling switch', () => other.current()?.versionId === version.id);
+    });
+
+    it('loads nothing when a poll ends after stop', async () => {
+      await dataSource.query(
+        `UPDATE model_versions SET status = 'inactive' WHERE status = 'active'`,
+      );
+      const otherRegistry = new ModelRegistry(dataSource);
+      const other = await startService({ listen: false, pollIntervalMs: 20 }, otherRegistry);
+      const readEncoded = jest.spyOn(otherRegistry, 'readEncoded');
+      const findActiveId = otherRegistry.findActiveId.bind(otherRegistry);
+      let pollStarted!: () => void;
+      let openGate!: () => void;
+      const polling = new Promise<void>((resolve) => (pollStarted = resolve));
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      jest.spyOn(otherRegistry, 'findActiveId').mockImplementation(async () => {
+        pollStarted();
+        await gate;
+        return findActiveId();
+      });
+      await registry.activate((await register(18)).id);
+      await polling;
+
+      const stopping = other.stop();
+      openGate();
+      await stopping;
+      // A poll that loaded after stop would start a worker thread that nothing releases.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      expect(readEncoded).not.toHaveBeenCalled();
+      expect(other.current()).toBeNull();
     });
 
     it('reconnects a lost LISTEN connection', async () => {

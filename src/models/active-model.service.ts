@@ -67,7 +67,10 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelayMs: number;
   private pollTimer: NodeJS.Timeout | null = null;
-  private polling = false;
+  /** The poll in progress, which `stop` waits for. */
+  private polling: Promise<void> | null = null;
+  /** Activations in progress, which `stop` waits for. */
+  private readonly activations = new Set<Promise<unknown>>();
   private pollFailures = 0;
   private stopped = false;
 
@@ -103,15 +106,15 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
       await this.connectListener();
     }
     if (this.options.pollIntervalMs > 0) {
-      this.pollTimer = setInterval(() => void this.poll(), this.options.pollIntervalMs);
+      this.pollTimer = setInterval(() => this.poll(), this.options.pollIntervalMs);
       this.pollTimer.unref();
     }
   }
 
   /**
    * Stops listening and polling and releases the loaded session once it is idle. Waits for
-   * the releases already started. A version with requests still in flight is released when
-   * they settle.
+   * the poll, activations and releases already started, so that no version is loaded after
+   * it returns. A version with requests still in flight is released when they settle.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -126,6 +129,8 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
     const listener = this.listener;
     this.listener = null;
     await listener?.end().catch(() => undefined);
+    await this.polling;
+    await Promise.allSettled(this.activations);
     await this.chain;
     this.swap(null);
     await Promise.all(this.releases);
@@ -157,9 +162,12 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
   /**
    * Checks the database now and, when another version is active, loads it and swaps it in.
    * Calls made while a check waits to start share it. Rejects when loading fails; the
-   * previous version then stays in service.
+   * previous version then stays in service. Does nothing once the service has stopped.
    */
   refresh(): Promise<void> {
+    if (this.stopped) {
+      return Promise.resolve();
+    }
     if (this.queued === null) {
       const queued = this.chain.then(() => {
         this.queued = null;
@@ -176,7 +184,14 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
    * never activated by this call, and this instance serves it as soon as the call returns.
    * Other instances follow through NOTIFY or polling.
    */
-  async activate(id: string): Promise<ModelVersionSummary> {
+  activate(id: string): Promise<ModelVersionSummary> {
+    const activation = this.loadAndActivate(id);
+    this.activations.add(activation);
+    void activation.catch(() => undefined).finally(() => this.activations.delete(activation));
+    return activation;
+  }
+
+  private async loadAndActivate(id: string): Promise<ModelVersionSummary> {
     const summary = await this.registry.get(id);
     const model = await this.load(summary);
     let activated: ModelVersionSummary;
@@ -187,6 +202,10 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
       throw error;
     }
     await this.enqueue(async () => {
+      if (this.stopped) {
+        await model.recommender.release();
+        return;
+      }
       if ((await this.registry.findActiveId()) === id && this.active?.model.versionId !== id) {
         this.swap(model);
         return;
@@ -313,12 +332,18 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
     void release.finally(() => this.releases.delete(release));
   }
 
-  /** Checks the active id; skips a version that failed to load until a notification. */
-  private async poll(): Promise<void> {
-    if (this.polling || this.stopped) {
+  /** Starts a check of the active id unless one runs or the service has stopped. */
+  private poll(): void {
+    if (this.polling !== null || this.stopped) {
       return;
     }
-    this.polling = true;
+    this.polling = this.checkActiveVersion().finally(() => {
+      this.polling = null;
+    });
+  }
+
+  /** Checks the active id; skips a version that failed to load until a notification. */
+  private async checkActiveVersion(): Promise<void> {
     try {
       const activeId = await this.registry.findActiveId();
       const currentId = this.active?.model.versionId ?? null;
@@ -337,8 +362,6 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
         );
       }
       this.pollFailures += 1;
-    } finally {
-      this.polling = false;
     }
   }
 
