@@ -292,6 +292,19 @@ describe('model registry', () => {
       expect(other.current()).toBeNull();
     });
 
+    it('waits on stop for an activation', async () => {
+      const other = await startService({ listen: false, pollIntervalMs: 0 });
+      const version = await register(19);
+      let settled = false;
+      const activation = other.activate(version.id).finally(() => (settled = true));
+
+      await other.stop();
+
+      expect(settled).toBe(true);
+      await expect(activation).resolves.toMatchObject({ id: version.id, status: 'active' });
+      expect(other.current()).toBeNull();
+    });
+
     it('reconnects a lost LISTEN connection', async () => {
       const other = await startService({ listen: true, pollIntervalMs: 0 });
       await dataSource.query(
