@@ -25,7 +25,10 @@ function setUpOpenApi(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('qrec')
-      .setDescription('Self-hosted recommender backend: users, items, interaction events')
+      .setDescription(
+        'Self-hosted recommender backend: users, items, interaction events, recommendations, ' +
+          'model versions and training runs',
+      )
       .setVersion('0.1.0')
       .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
       .addSecurityRequirements('api-key')
