@@ -262,7 +262,7 @@ describe('model registry', () => {
       await waitFor('the polling switch', () => other.current()?.versionId === version.id);
     });
 
-    it('loads nothing when a poll ends after stop', async () => {
+    it('waits on stop for a poll', async () => {
       await dataSource.query(
         `UPDATE model_versions SET status = 'inactive' WHERE status = 'active'`,
       );

@@ -60,7 +60,7 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
   private active: Holder | null = null;
   private chain: Promise<void> = Promise.resolve();
   /** Releases started and not yet finished, so that `stop` can wait for them. */
-  private readonly releases = new Set<Promise<void>>();
+  private readonly releases = new Set<Promise<unknown>>();
   private queued: Promise<void> | null = null;
   private failedVersionId: string | null = null;
   private listener: Client | null = null;
@@ -186,8 +186,7 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
    */
   activate(id: string): Promise<ModelVersionSummary> {
     const activation = this.loadAndActivate(id);
-    this.activations.add(activation);
-    void activation.catch(() => undefined).finally(() => this.activations.delete(activation));
+    trackUntilSettled(this.activations, activation);
     return activation;
   }
 
@@ -328,11 +327,10 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
       (error: unknown) =>
         this.logger.error(`failed to release model version ${versionId}: ${describe(error)}`),
     );
-    this.releases.add(release);
-    void release.finally(() => this.releases.delete(release));
+    trackUntilSettled(this.releases, release);
   }
 
-  /** Starts a check of the active id unless one runs or the service has stopped. */
+  /** Starts a check of the active id unless one is running or the service has stopped. */
   private poll(): void {
     if (this.polling !== null || this.stopped) {
       return;
@@ -342,7 +340,7 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
     });
   }
 
-  /** Checks the active id; skips a version that failed to load until a notification. */
+  /** Checks the active id. A version that failed to load is skipped until a notification. */
   private async checkActiveVersion(): Promise<void> {
     try {
       const activeId = await this.registry.findActiveId();
@@ -435,6 +433,13 @@ export class ActiveModelService implements OnApplicationBootstrap, BeforeApplica
     }, delay);
     this.reconnectTimer.unref();
   }
+}
+
+/** Keeps `task` in `tasks` until it settles, so that `stop` can wait for it. */
+function trackUntilSettled(tasks: Set<Promise<unknown>>, task: Promise<unknown>): void {
+  tasks.add(task);
+  const remove = () => tasks.delete(task);
+  void task.then(remove, remove);
 }
 
 function describe(error: unknown): string {
